@@ -1,0 +1,217 @@
+"""The hash-chained audit trail: append in the caller's transaction, list, verify, checkpoint."""
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from app.core import clock
+from app.core.errors import Unprocessable
+from app.core.settings import get_settings
+
+_VERIFY_BATCH = 1000
+
+
+def json_value(value: Any) -> Any:
+    """A value as plain JSON (strings for ids, dates and money), so it reads back identically."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Enum):
+        return json_value(value.value)
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [json_value(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    raise TypeError(f"cannot audit a value of type {type(value).__name__}")
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    body = {
+        "id": str(event.id),
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor_id": str(event.actor_id) if event.actor_id else None,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """HMAC-SHA256 over the event's canonical JSON, which includes the previous hash."""
+    secret = key if key is not None else get_settings().key_bytes("audit_key")
+    return hmac.new(secret, _canonical(event), hashlib.sha256).hexdigest()
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID | None,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | str | None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event in the caller's transaction; the head row's lock keeps the chain linear."""
+    # Updating the head first takes its row lock (PostgreSQL) or the write lock (SQLite), so a
+    # concurrent writer waits here rather than forking the chain from the same previous hash.
+    advanced = await session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_seq=AuditChainHead.last_seq + 1)
+        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+        .execution_options(synchronize_session=False)
+    )
+    seq, prev_hash = advanced.one()
+    event = AuditEvent(
+        id=uuid.uuid4(),
+        seq=seq,
+        at=clock.now(),
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id) if entity_id is not None else None,
+        before=json_value(before) if before is not None else None,
+        after=json_value(after) if after is not None else None,
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    await session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_hash=event.hash)
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+    return event
+
+
+async def list_events(
+    session: AsyncSession,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    action: str | None,
+    actor_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEvent], int]:
+    """Events in chain order, filtered."""
+    conditions = []
+    if entity_type is not None:
+        conditions.append(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        conditions.append(AuditEvent.entity_id == entity_id)
+    if action is not None:
+        conditions.append(AuditEvent.action == action)
+    if actor_id is not None:
+        conditions.append(AuditEvent.actor_id == actor_id)
+    total = await session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
+    rows = await session.scalars(
+        select(AuditEvent).where(*conditions).order_by(AuditEvent.seq).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+@dataclass(frozen=True)
+class Verification:
+    valid: bool
+    events_checked: int
+    first_bad_seq: int | None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    at: datetime
+
+
+async def _walk_chain(session: AsyncSession, key: bytes) -> tuple[int, int | None, AuditEvent | None]:
+    """Recompute every link; returns (events checked, first bad seq, last event)."""
+    checked, expected_seq, expected_prev = 0, 1, GENESIS_HASH
+    last: AuditEvent | None = None
+    after_seq = 0
+    while True:
+        batch = list(
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.seq > after_seq)
+                .order_by(AuditEvent.seq)
+                .limit(_VERIFY_BATCH)
+            )
+        )
+        if not batch:
+            return checked, None, last
+        for event in batch:
+            checked += 1
+            if event.seq != expected_seq:  # a removed row, or one moved
+                return checked, min(expected_seq, event.seq), last
+            if event.prev_hash != expected_prev or not hmac.compare_digest(
+                event.hash, event_hash(event, key)
+            ):
+                return checked, event.seq, last
+            expected_seq, expected_prev, last = expected_seq + 1, event.hash, event
+        after_seq = batch[-1].seq
+        for event in batch[:-1]:
+            session.expunge(event)  # keep memory flat on a long chain
+
+
+async def verify(
+    session: AsyncSession, *, checkpoint_seq: int | None = None, checkpoint_hash: str | None = None
+) -> Verification:
+    """Finds a changed, removed or reordered event; with a checkpoint, a truncated or rewritten tail."""
+    if (checkpoint_seq is None) != (checkpoint_hash is None):
+        raise Unprocessable(
+            "checkpoint_seq and checkpoint_hash go together", loc=("query", "checkpoint_hash")
+        )
+    key = get_settings().key_bytes("audit_key")
+    checked, first_bad, last = await _walk_chain(session, key)
+    last_seq = last.seq if last else 0
+    if first_bad is None:
+        head = await session.get(AuditChainHead, 1)
+        if head is not None and (head.last_seq != last_seq or (last and head.last_hash != last.hash)):
+            first_bad = min(head.last_seq, last_seq) + 1  # the tail was cut below the head
+    if first_bad is None and checkpoint_seq is not None:
+        first_bad = await _check_checkpoint(session, last_seq, checkpoint_seq, checkpoint_hash or "")
+    return Verification(valid=first_bad is None, events_checked=checked, first_bad_seq=first_bad)
+
+
+async def _check_checkpoint(session: AsyncSession, last_seq: int, seq: int, expected: str) -> int | None:
+    if seq == 0:
+        return None if expected == GENESIS_HASH else 1
+    if last_seq < seq:
+        return last_seq + 1  # events the auditor saw are gone
+    stored = await session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+    if stored is None or not hmac.compare_digest(stored, expected):
+        return seq  # the chain was recomputed from some point up to here
+    return None
+
+
+async def checkpoint(session: AsyncSession) -> Checkpoint:
+    """The newest event's seq and hash, for the auditor to keep outside the system."""
+    last = await session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    if last is None:
+        return Checkpoint(seq=0, hash=GENESIS_HASH, at=clock.now())
+    return Checkpoint(seq=last.seq, hash=last.hash, at=last.at)

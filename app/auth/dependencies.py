@@ -1,0 +1,126 @@
+"""Who is calling, and may they call this route at all: every route declares one permission."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.passwords import Passwords
+from app.auth.permissions import GovernanceRole, Permission, Role, permissions_of
+from app.auth.tokens import TokenService
+from app.core import clock
+from app.core.deps import Session
+from app.core.errors import Forbidden, Unauthorized
+from app.core.settings import get_settings
+from app.people.models import Appointment, Person, PersonRole, appointment_open_on
+
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+@lru_cache
+def get_token_service() -> TokenService:
+    return TokenService(get_settings())
+
+
+@lru_cache
+def get_passwords() -> Passwords:
+    return Passwords(get_settings())
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person, as the policy sees them."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    school_id: uuid.UUID | None
+    roles: frozenset[Role]
+    governance_roles: frozenset[GovernanceRole]
+    permissions: frozenset[Permission] = field(default=frozenset())
+
+    def has(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def _split(joined: str | None) -> list[str]:
+    return [part for part in (joined or "").split(",") if part]
+
+
+async def load_actor(session: AsyncSession, person_id: uuid.UUID) -> Actor | None:
+    """The active person with their roles and open appointments, in one statement."""
+    roles = (
+        select(func.aggregate_strings(PersonRole.role, ","))
+        .where(PersonRole.person_id == Person.id)
+        .scalar_subquery()
+    )
+    governance = (
+        select(func.aggregate_strings(Appointment.governance_role, ","))
+        .where(Appointment.person_id == Person.id, appointment_open_on(clock.today()))
+        .scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            select(Person.id, Person.email, Person.full_name, Person.school_id, roles, governance).where(
+                Person.id == person_id, Person.active.is_(True)
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    held = frozenset(Role(r) for r in _split(row[4]))
+    return Actor(
+        id=row[0],
+        email=row[1],
+        full_name=row[2],
+        school_id=row[3],
+        roles=held,
+        governance_roles=frozenset(GovernanceRole(g) for g in _split(row[5])),
+        permissions=permissions_of(held),
+    )
+
+
+async def current_actor(session: Session, token: Annotated[str | None, Depends(_bearer)]) -> Actor:
+    """The person the bearer token names; a deactivated person's token stops working at once."""
+    if not token:
+        raise Unauthorized("Sign in first: send an Authorization: Bearer token")
+    person_id = get_token_service().subject(token)
+    actor = await load_actor(session, person_id)
+    if actor is None:
+        raise Unauthorized("Invalid or expired token")
+    return actor
+
+
+def require(permission: Permission) -> Callable[..., Awaitable[Actor | None]]:
+    """A dependency that admits only callers holding the permission (401 anonymous, 403 others)."""
+    if permission is Permission.PUBLIC:
+
+        async def public() -> None:
+            return None
+
+        public.permission = permission  # type: ignore[attr-defined]
+        return public
+
+    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        if not actor.has(permission):
+            raise Forbidden(f"Your roles do not allow this ({permission.value})")
+        return actor
+
+    check.permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+Public = Annotated[None, Depends(require(Permission.PUBLIC))]
+SignedIn = Annotated[Actor, Depends(require(Permission.SIGNED_IN))]
+SchoolsReader = Annotated[Actor, Depends(require(Permission.SCHOOLS_READ))]
+SchoolsWriter = Annotated[Actor, Depends(require(Permission.SCHOOLS_WRITE))]
+PeopleReader = Annotated[Actor, Depends(require(Permission.PEOPLE_READ))]
+PeopleWriter = Annotated[Actor, Depends(require(Permission.PEOPLE_WRITE))]
+AuditReader = Annotated[Actor, Depends(require(Permission.AUDIT_READ))]

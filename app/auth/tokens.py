@@ -1,0 +1,82 @@
+"""The only module that touches python-jose, with its loose defaults hardened.
+
+python-jose decodes with the token's own algorithm when none is given, accepts tokens without
+`exp` or `aud`, and raises JWKError/JWSError outside JWTError: so the algorithm list is passed
+on every decode, every registered claim is required, and every JOSEError becomes a 401.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from jose import jws, jwt
+from jose.exceptions import JOSEError
+
+from app.core import clock
+from app.core.errors import Unauthorized
+from app.core.settings import MIN_KEY_BYTES, Settings
+
+ALGORITHM = "HS256"
+_REQUIRED = ("exp", "iat", "sub", "aud", "iss")
+_DECODE_OPTIONS: dict[str, Any] = {
+    "verify_signature": True,
+    "verify_aud": True,
+    "verify_iat": True,
+    "verify_exp": True,
+    "verify_nbf": True,
+    "verify_iss": True,
+    "verify_sub": True,
+    **{f"require_{claim}": True for claim in _REQUIRED},
+    "leeway": 0,
+}
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+class TokenService:
+    """Signs and checks access tokens with one HS256 key of at least 32 bytes."""
+
+    def __init__(self, settings: Settings) -> None:
+        key = settings.key_bytes("secret_key")
+        if len(key) < MIN_KEY_BYTES:
+            raise ValueError(f"PROBITY_SECRET_KEY must be at least {MIN_KEY_BYTES} bytes long")
+        self._key = key.decode()
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._ttl = timedelta(minutes=settings.token_ttl_minutes)
+
+    def issue(self, person_id: uuid.UUID) -> IssuedToken:
+        """A signed token for this person, valid for the configured lifetime."""
+        issued_at = clock.now()
+        claims = {
+            "sub": str(person_id),
+            "iat": int(issued_at.timestamp()),
+            "exp": int((issued_at + self._ttl).timestamp()),
+            "iss": self._issuer,
+            "aud": self._audience,
+            "jti": uuid.uuid4().hex,
+        }
+        token = jwt.encode(claims, self._key, algorithm=ALGORITHM)
+        return IssuedToken(access_token=token, expires_in=int(self._ttl.total_seconds()))
+
+    def subject(self, token: str) -> uuid.UUID:
+        """The person a valid token names; anything else is a 401."""
+        try:
+            if jws.get_unverified_header(token).get("alg") != ALGORITHM:
+                raise Unauthorized("Token algorithm not accepted")
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options=_DECODE_OPTIONS,
+            )
+            return uuid.UUID(str(claims["sub"]))
+        except (JOSEError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise Unauthorized("Invalid or expired token") from exc

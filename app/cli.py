@@ -1,0 +1,131 @@
+"""The `probity` command: serve, migrate, create-admin, openapi. No business rules here."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+import app as app_package
+from app.core.settings import ConfigurationError, get_settings
+
+PROJECT_ROOT = Path(app_package.__file__).resolve().parent.parent
+
+
+def migrations_path() -> Path:
+    """The Alembic scripts: beside the package in a checkout, inside it in a wheel."""
+    for candidate in (
+        PROJECT_ROOT / "migrations",
+        Path(app_package.__file__).resolve().parent / "_migrations",
+    ):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("the migrations folder is missing from this installation")
+
+
+def alembic_config(database_url: str | None = None) -> "object":
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    config.set_main_option("sqlalchemy.url", database_url or get_settings().resolved_database_url)
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def migrate(database_url: str | None = None, revision: str = "head") -> None:
+    """Apply pending migrations (Alembic upgrade)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), revision)  # type: ignore[arg-type]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    migrate()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from app.people.admin import create_admin
+
+    if not args.password_stdin:
+        print("create-admin: pass --password-stdin and the password on standard input", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    migrate()
+    error = asyncio.run(create_admin(args.email, args.full_name, password))
+    if error:
+        print(f"create-admin: {error}", file=sys.stderr)
+        return 1
+    print(f"created governance_admin {args.email}")
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from app.main import create_app
+
+    default = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
+    target = Path(args.output) if args.output else default / "openapi" / "openapi.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_spec(create_app().openapi()))
+    print(f"wrote {target}")
+    return 0
+
+
+def render_spec(spec: dict[str, object]) -> str:
+    return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    migrate()
+    print("database is at the newest revision")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="probity", description="Probity: the register of interests.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="apply pending migrations, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+    commands.add_parser("migrate", help="upgrade the database to the newest revision").set_defaults(
+        run=_migrate
+    )
+    admin = commands.add_parser("create-admin", help="create a person with the governance_admin role")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--full-name", required=True)
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.set_defaults(run=_create_admin)
+    spec = commands.add_parser("openapi", help="write openapi/openapi.json")
+    spec.add_argument("--output", help="where to write the spec (default: openapi/openapi.json)")
+    spec.set_defaults(run=_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args))
+    except ConfigurationError as exc:
+        print(f"probity: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

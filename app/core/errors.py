@@ -1,0 +1,141 @@
+"""Errors that carry their HTTP meaning, rendered as RFC 9457 problem+json."""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("probity")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A refusal with a status and a stable code; never raised as HTTPException below the router."""
+
+    status: int = 400
+    code: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[Mapping[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.headers = dict(headers or {})
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+    def __init__(self, detail: str = "Missing or invalid credentials") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not-found"
+
+    def __init__(self, what: str = "resource") -> None:
+        super().__init__(f"No such {what}")
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status, code = 413, "payload-too-large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "unsupported-media-type"
+
+
+class Unprocessable(DomainError):
+    status, code = 422, "unprocessable"
+
+    def __init__(self, detail: str, *, loc: Sequence[str | int] = ("body",)) -> None:
+        super().__init__(detail, errors=[{"loc": list(loc), "msg": detail}])
+
+
+class TooManyRequests(DomainError):
+    status, code = 429, "too-many-requests"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The one place a problem+json body is made."""
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body: dict[str, Any] = {
+        "type": f"urn:probity:problem:{code}" if code else "about:blank",
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = [dict(error) for error in errors]
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
+
+
+def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
+    """Location and message only: the input may be huge or a password, so it is never echoed."""
+    return [
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in e.get("loc", ())],
+            "msg": str(e.get("msg", "invalid")),
+        }
+        for e in raw
+    ]
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem(exc.status, exc.detail, code=exc.code, errors=exc.errors, headers=exc.headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem(
+        422, "The request is not valid", code="validation-failed", errors=validation_errors(exc.errors())
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem(exc.status_code, detail, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "The server could not complete the request", code="internal-error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error, FastAPI's own included, leaves as problem+json and never as a stack trace."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,77 @@
+"""create_app(): the only module that knows every domain."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.cors import CORSMiddleware
+
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.core.db import get_database
+from app.core.errors import install_error_handlers
+from app.core.middleware import RequestGuard, SecurityHeaders
+from app.core.responses import PROBLEM_REF, Problem, ProblemError
+from app.core.settings import get_settings
+from app.health.router import router as health_router
+from app.people.router import router as people_router
+
+API_VERSION = "0.1.0"
+ROUTERS = (health_router, auth_router, people_router, audit_router)
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await get_database().dispose()
+
+
+def create_app() -> FastAPI:
+    """The Probity API with its guards, error handlers and every domain's routes."""
+    settings = get_settings()
+    app = FastAPI(
+        title="Probity",
+        version=API_VERSION,
+        description="Register of interests, gifts, hospitality and additional paid work.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's spec with every error as problem+json, 422 included."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["Problem"].pop("$defs", None)
+    schemas["ProblemError"] = ProblemError.model_json_schema()
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            if "422" in operation.get("responses", {}):
+                operation["responses"]["422"] = {
+                    "description": "Unprocessable Content",
+                    "content": {"application/problem+json": {"schema": PROBLEM_REF}},
+                }
+    app.openapi_schema = spec
+    return spec

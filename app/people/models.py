@@ -1,0 +1,68 @@
+"""Schools, people, their roles and their governance appointments."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, String, and_, or_
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.core.db import Base, UTCDateTime, UUIDPrimaryKey
+from app.core.schemas import EMAIL_MAX, NAME_MAX
+
+
+class School(UUIDPrimaryKey, Base):
+    __tablename__ = "schools"
+
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class Person(UUIDPrimaryKey, Base):
+    __tablename__ = "people"
+
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    # Emails are unique case-insensitively: the lower-cased copy carries the constraint.
+    email_key: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    full_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    job_title: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Appointment(UUIDPrimaryKey, Base):
+    """A governance role held from appointed_on until stepped_down_on (the Handbook's fields)."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_person_role", "person_id", "governance_role"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    governance_role: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    appointed_by: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    appointed_on: Mapped[date] = mapped_column(Date)
+    term_ends_on: Mapped[date | None] = mapped_column(Date)
+    stepped_down_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+def appointment_open_on(day: date) -> ColumnElement[bool]:
+    """Held on this day: appointed by then, not stepped down, term not run out."""
+    return and_(
+        Appointment.appointed_on <= day,
+        or_(Appointment.stepped_down_on.is_(None), Appointment.stepped_down_on > day),
+        or_(Appointment.term_ends_on.is_(None), Appointment.term_ends_on >= day),
+    )
+
+
+__all__ = ["Appointment", "Person", "PersonRole", "School"]

@@ -1,0 +1,89 @@
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field
+
+from app.auth.permissions import GovernanceRole, Role
+from app.core.schemas import Email, InputModel, Name, OptionalName, Password, ReadModel
+
+
+class SchoolCreate(InputModel):
+    name: Name
+
+
+class SchoolRead(ReadModel):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class PersonCreate(InputModel):
+    email: Email
+    full_name: Name
+    school_id: uuid.UUID | None = None
+    job_title: OptionalName | None = None
+    roles: list[Role] = Field(default_factory=list, max_length=len(Role))
+    governance_roles: list[GovernanceRole] = Field(default_factory=list, max_length=len(GovernanceRole))
+    active: bool = True
+    password: Password | None = Field(default=None, description="write-only; at least 12 characters")
+
+
+class PersonUpdate(InputModel):
+    email: Email | None = None
+    full_name: Name | None = None
+    school_id: uuid.UUID | None = None
+    job_title: OptionalName | None = None
+    roles: list[Role] | None = Field(default=None, max_length=len(Role))
+    governance_roles: list[GovernanceRole] | None = Field(default=None, max_length=len(GovernanceRole))
+    active: bool | None = None
+    password: Password | None = Field(default=None, description="write-only; at least 12 characters")
+
+
+class PersonRead(ReadModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    school_id: uuid.UUID | None
+    job_title: str | None
+    roles: list[Role]
+    governance_roles: list[GovernanceRole]
+    active: bool
+    created_at: datetime
+
+
+class MeRead(ReadModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    school_id: uuid.UUID | None
+    roles: list[Role]
+    governance_roles: list[GovernanceRole]
+
+
+class AppointmentCreate(InputModel):
+    governance_role: GovernanceRole
+    body: OptionalName | None = Field(default=None, description='e.g. "Trust board", "Hillside LGB"')
+    appointed_by: OptionalName | None = None
+    appointed_on: date | None = Field(default=None, description="defaults to today")
+    term_ends_on: date | None = None
+    stepped_down_on: date | None = None
+
+
+class AppointmentUpdate(InputModel):
+    body: OptionalName | None = None
+    appointed_by: OptionalName | None = None
+    appointed_on: date | None = None
+    term_ends_on: date | None = None
+    stepped_down_on: date | None = None
+
+
+class AppointmentRead(ReadModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    governance_role: GovernanceRole
+    body: str | None
+    appointed_by: str | None
+    appointed_on: date
+    term_ends_on: date | None
+    stepped_down_on: date | None
+    created_at: datetime

@@ -1,0 +1,398 @@
+"""Schools, people and appointments: the governance_admin keeps them; nobody changes their own roles."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.auth.dependencies import Actor, get_passwords
+from app.auth.permissions import GovernanceRole, Permission, Role
+from app.core import clock
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.schemas import PageParams
+from app.people.models import Appointment, Person, PersonRole, School, appointment_open_on
+from app.people.schemas import (
+    AppointmentCreate,
+    AppointmentUpdate,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    SchoolCreate,
+)
+
+# ---------------------------------------------------------------- schools
+
+
+async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate) -> School:
+    """School names are unique."""
+    if await session.scalar(select(School.id).where(func.lower(School.name) == data.name.lower())):
+        raise Conflict(f"A school called {data.name!r} already exists")
+    school = School(id=uuid.uuid4(), name=data.name, created_at=clock.now())
+    session.add(school)
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor_id=actor.id,
+        action="school.created",
+        entity_type="school",
+        entity_id=school.id,
+        after={"name": school.name},
+    )
+    return school
+
+
+async def list_schools(session: AsyncSession, page: PageParams) -> tuple[list[School], int]:
+    total = await session.scalar(select(func.count()).select_from(School))
+    rows = await session.scalars(select(School).order_by(School.name).limit(page.limit).offset(page.offset))
+    return list(rows), int(total or 0)
+
+
+async def get_school(session: AsyncSession, school_id: uuid.UUID) -> School:
+    school = await session.get(School, school_id)
+    if school is None:
+        raise NotFound("school")
+    return school
+
+
+# ---------------------------------------------------------------- people: reading
+
+
+def readable_people(actor: Actor) -> Select[Person]:
+    """Everyone for the register's keepers, auditors and deciders; otherwise only oneself."""
+    statement = select(Person)
+    if not actor.has(Permission.PEOPLE_READ_ALL):
+        statement = statement.where(Person.id == actor.id)
+    return statement
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    school_id: uuid.UUID | None = None
+    role: Role | None = None
+    governance_role: GovernanceRole | None = None
+    active: bool | None = None
+    email: str | None = None
+
+
+async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) -> Person:
+    """A person the caller may see; anyone else is a 404."""
+    person = await session.scalar(readable_people(actor).where(Person.id == person_id))
+    if person is None:
+        raise NotFound("person")
+    return person
+
+
+async def list_people(
+    session: AsyncSession, actor: Actor, filters: PeopleFilter, page: PageParams
+) -> tuple[list[PersonRead], int]:
+    statement = readable_people(actor)
+    if filters.school_id is not None:
+        statement = statement.where(Person.school_id == filters.school_id)
+    if filters.active is not None:
+        statement = statement.where(Person.active.is_(filters.active))
+    if filters.email is not None:
+        statement = statement.where(Person.email_key == filters.email.strip().lower())
+    if filters.role is not None:
+        statement = statement.where(
+            Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == filters.role.value))
+        )
+    if filters.governance_role is not None:
+        held = select(Appointment.person_id).where(
+            Appointment.governance_role == filters.governance_role.value, appointment_open_on(clock.today())
+        )
+        statement = statement.where(Person.id.in_(held))
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    people = list(
+        await session.scalars(
+            statement.order_by(Person.full_name, Person.id).limit(page.limit).offset(page.offset)
+        )
+    )
+    return await views(session, people), int(total or 0)
+
+
+async def views(session: AsyncSession, people: list[Person]) -> list[PersonRead]:
+    """People with their roles and the governance roles of their open appointments."""
+    ids = [p.id for p in people]
+    roles: dict[uuid.UUID, set[str]] = defaultdict(set)
+    governance: dict[uuid.UUID, set[str]] = defaultdict(set)
+    if ids:
+        for person_id, role in await session.execute(
+            select(PersonRole.person_id, PersonRole.role).where(PersonRole.person_id.in_(ids))
+        ):
+            roles[person_id].add(role)
+        for person_id, held in await session.execute(
+            select(Appointment.person_id, Appointment.governance_role).where(
+                Appointment.person_id.in_(ids), appointment_open_on(clock.today())
+            )
+        ):
+            governance[person_id].add(held)
+    return [
+        PersonRead(
+            id=p.id,
+            email=p.email,
+            full_name=p.full_name,
+            school_id=p.school_id,
+            job_title=p.job_title,
+            roles=sorted(Role(r) for r in roles[p.id]),
+            governance_roles=sorted(GovernanceRole(g) for g in governance[p.id]),
+            active=p.active,
+            created_at=p.created_at,
+        )
+        for p in people
+    ]
+
+
+async def view(session: AsyncSession, person: Person) -> PersonRead:
+    return (await views(session, [person]))[0]
+
+
+def _audit_view(person: PersonRead) -> dict[str, Any]:
+    """What the trail keeps of a person: everything but the password."""
+    return person.model_dump(mode="json", exclude={"created_at"})
+
+
+# ---------------------------------------------------------------- people: writing
+
+
+async def _ensure_email_free(session: AsyncSession, email: str, person_id: uuid.UUID | None) -> str:
+    email_key = email.lower()
+    taken = await session.scalar(select(Person.id).where(Person.email_key == email_key))
+    if taken is not None and taken != person_id:
+        raise Conflict("A person with this email already exists (emails are compared case-insensitively)")
+    return email_key
+
+
+async def _ensure_school(session: AsyncSession, school_id: uuid.UUID | None) -> None:
+    if school_id is not None and await session.get(School, school_id) is None:
+        raise Unprocessable("No such school", loc=("body", "school_id"))
+
+
+def _open_appointments(person_id: uuid.UUID, roles: Iterable[GovernanceRole]) -> list[Appointment]:
+    """The scripts' shorthand: governance roles become appointments open from today."""
+    today = clock.today()
+    return [
+        Appointment(
+            id=uuid.uuid4(),
+            person_id=person_id,
+            governance_role=role.value,
+            appointed_on=today,
+            created_at=clock.now(),
+        )
+        for role in sorted(set(roles))
+    ]
+
+
+async def create_person(session: AsyncSession, actor: Actor | None, data: PersonCreate) -> PersonRead:
+    """Emails are unique case-insensitively; the password is stored only as an argon2id hash."""
+    email_key = await _ensure_email_free(session, data.email, None)
+    await _ensure_school(session, data.school_id)
+    person = Person(
+        id=uuid.uuid4(),
+        email=data.email,
+        email_key=email_key,
+        full_name=data.full_name,
+        school_id=data.school_id,
+        job_title=data.job_title,
+        active=data.active,
+        password_hash=await get_passwords().hash(data.password) if data.password else None,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    session.add(person)
+    await session.flush()
+    session.add_all(PersonRole(person_id=person.id, role=role.value) for role in set(data.roles))
+    session.add_all(_open_appointments(person.id, data.governance_roles))
+    await session.flush()
+    created = await view(session, person)
+    await audit_service.record(
+        session,
+        actor_id=actor.id if actor else None,
+        action="person.created",
+        entity_type="person",
+        entity_id=person.id,
+        after={**_audit_view(created), "password_set": data.password is not None},
+    )
+    return created
+
+
+def _refuse_nulls(data: PersonUpdate) -> None:
+    for name in ("email", "full_name", "roles", "governance_roles", "active", "password"):
+        if name in data.model_fields_set and getattr(data, name) is None:
+            raise Unprocessable(f"{name} may not be null", loc=("body", name))
+
+
+def _refuse_self_changes(actor: Actor, person: PersonRead, data: PersonUpdate) -> None:
+    if person.id != actor.id:
+        return
+    if data.roles is not None and set(data.roles) != set(person.roles):
+        raise Forbidden("Nobody changes their own roles")
+    if data.active is False:
+        raise Forbidden("Nobody deactivates themselves")
+
+
+async def update_person(
+    session: AsyncSession, actor: Actor, person_id: uuid.UUID, data: PersonUpdate
+) -> PersonRead:
+    """Only the fields sent change; a deactivated person's access ends at once."""
+    _refuse_nulls(data)
+    person = await get_person(session, actor, person_id)
+    before = await view(session, person)
+    _refuse_self_changes(actor, before, data)
+    if data.email is not None:
+        person.email_key = await _ensure_email_free(session, data.email, person.id)
+        person.email = data.email
+    if "school_id" in data.model_fields_set:
+        await _ensure_school(session, data.school_id)
+        person.school_id = data.school_id
+    for name in ("full_name", "job_title", "active"):
+        if name in data.model_fields_set:
+            setattr(person, name, getattr(data, name))
+    if data.password is not None:
+        person.password_hash = await get_passwords().hash(data.password)
+    if data.roles is not None:
+        await _replace_roles(session, person.id, set(data.roles))
+    if data.governance_roles is not None:
+        await _reconcile_appointments(session, person.id, set(data.governance_roles))
+    person.updated_at = clock.now()
+    await session.flush()
+    after = await view(session, person)
+    await audit_service.record(
+        session,
+        actor_id=actor.id,
+        action="person.updated",
+        entity_type="person",
+        entity_id=person.id,
+        before=_audit_view(before),
+        after={**_audit_view(after), "password_changed": data.password is not None},
+    )
+    return after
+
+
+async def _replace_roles(session: AsyncSession, person_id: uuid.UUID, roles: set[Role]) -> None:
+    current = {
+        row.role: row
+        for row in await session.scalars(select(PersonRole).where(PersonRole.person_id == person_id))
+    }
+    for role, row in current.items():
+        if role not in roles:
+            await session.delete(row)
+    session.add_all(PersonRole(person_id=person_id, role=r.value) for r in roles if r.value not in current)
+
+
+async def _reconcile_appointments(
+    session: AsyncSession, person_id: uuid.UUID, wanted: set[GovernanceRole]
+) -> None:
+    """Open appointments for new roles from today; step down from roles no longer held, today."""
+    today = clock.today()
+    open_now = list(
+        await session.scalars(
+            select(Appointment).where(Appointment.person_id == person_id, appointment_open_on(today))
+        )
+    )
+    held = {GovernanceRole(a.governance_role) for a in open_now}
+    for appointment in open_now:
+        if GovernanceRole(appointment.governance_role) not in wanted:
+            appointment.stepped_down_on = today
+    session.add_all(_open_appointments(person_id, wanted - held))
+
+
+# ---------------------------------------------------------------- appointments
+
+
+def _appointment_view(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "person_id": appointment.person_id,
+        "governance_role": appointment.governance_role,
+        "body": appointment.body,
+        "appointed_by": appointment.appointed_by,
+        "appointed_on": appointment.appointed_on,
+        "term_ends_on": appointment.term_ends_on,
+        "stepped_down_on": appointment.stepped_down_on,
+    }
+
+
+def _check_dates(appointed_on: date, term_ends_on: date | None, stepped_down_on: date | None) -> None:
+    if term_ends_on is not None and term_ends_on < appointed_on:
+        raise Unprocessable("term_ends_on is before appointed_on", loc=("body", "term_ends_on"))
+    if stepped_down_on is not None and stepped_down_on < appointed_on:
+        raise Unprocessable("stepped_down_on is before appointed_on", loc=("body", "stepped_down_on"))
+
+
+async def list_appointments(
+    session: AsyncSession, actor: Actor, person_id: uuid.UUID, page: PageParams
+) -> tuple[list[Appointment], int]:
+    await get_person(session, actor, person_id)
+    condition = Appointment.person_id == person_id
+    total = await session.scalar(select(func.count()).select_from(Appointment).where(condition))
+    rows = await session.scalars(
+        select(Appointment)
+        .where(condition)
+        .order_by(Appointment.appointed_on, Appointment.created_at)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def create_appointment(
+    session: AsyncSession, actor: Actor, person_id: uuid.UUID, data: AppointmentCreate
+) -> Appointment:
+    """An appointment to a governance role (the Academy Trust Handbook's fields)."""
+    await get_person(session, actor, person_id)
+    appointed_on = data.appointed_on or clock.today()
+    _check_dates(appointed_on, data.term_ends_on, data.stepped_down_on)
+    appointment = Appointment(
+        id=uuid.uuid4(),
+        person_id=person_id,
+        governance_role=data.governance_role.value,
+        body=data.body,
+        appointed_by=data.appointed_by,
+        appointed_on=appointed_on,
+        term_ends_on=data.term_ends_on,
+        stepped_down_on=data.stepped_down_on,
+        created_at=clock.now(),
+    )
+    session.add(appointment)
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor_id=actor.id,
+        action="appointment.created",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        after=_appointment_view(appointment),
+    )
+    return appointment
+
+
+async def update_appointment(
+    session: AsyncSession, actor: Actor, appointment_id: uuid.UUID, data: AppointmentUpdate
+) -> Appointment:
+    """Record a stepping down or correct the dates; the appointment's role never changes."""
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound("appointment")
+    if "appointed_on" in data.model_fields_set and data.appointed_on is None:
+        raise Unprocessable("appointed_on may not be null", loc=("body", "appointed_on"))
+    before = _appointment_view(appointment)
+    for name in ("body", "appointed_by", "appointed_on", "term_ends_on", "stepped_down_on"):
+        if name in data.model_fields_set:
+            setattr(appointment, name, getattr(data, name))
+    _check_dates(appointment.appointed_on, appointment.term_ends_on, appointment.stepped_down_on)
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor_id=actor.id,
+        action="appointment.updated",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        before=before,
+        after=_appointment_view(appointment),
+    )
+    return appointment

@@ -1,0 +1,109 @@
+"""Fixtures: one migrated database per run, each test inside a transaction that is rolled back."""
+
+import os
+
+# Settings are read once per process: fix them before anything imports the app.
+os.environ.update(
+    {
+        "PROBITY_ENV": "test",
+        "PROBITY_SECRET_KEY": "test-secret-key-that-is-at-least-32-bytes-long",
+        "PROBITY_AUDIT_KEY": "test-audit-key-that-is-at-least-32-bytes-long!",
+        "PROBITY_ARGON2_TIME_COST": "1",
+        "PROBITY_ARGON2_MEMORY_KIB": "8",
+        "PROBITY_ARGON2_PARALLELISM": "1",
+    }
+)
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.auth.permissions import Role
+from app.core import clock
+from app.core.db import Database, create_engine, set_database
+from app.core.deps import get_session
+from app.main import create_app
+from tests import dbutil
+from tests.factories import Caller, make_caller
+
+MAIN_URL = dbutil.create_database()
+os.environ["PROBITY_DATABASE_URL"] = MAIN_URL
+
+
+def pytest_report_header() -> str:
+    return f"probity test database: {'postgresql' if dbutil.ON_POSTGRES else 'sqlite'}"
+
+
+def pytest_sessionfinish() -> None:
+    dbutil.drop_database(MAIN_URL)
+
+
+@pytest.fixture(scope="session")
+async def engine() -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(url=MAIN_URL)
+    set_database(Database(engine))
+    yield engine
+    await engine.dispose()
+    set_database(None)
+
+
+@pytest.fixture(scope="session")
+def app() -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        db_session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, autoflush=False
+        )
+        try:
+            yield db_session
+        finally:
+            await db_session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def client(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the app, every request inside the test's transaction."""
+
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    app.dependency_overrides[get_session] = test_session
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+    app.dependency_overrides.pop(get_session, None)
+
+
+@pytest.fixture
+def caller(session: AsyncSession) -> Callable[..., Awaitable[Caller]]:
+    """Make a person (with roles) and their bearer headers: `await caller(Role.AUDITOR)`."""
+
+    async def make(*roles: Role, **kwargs: object) -> Caller:
+        return await make_caller(session, *roles, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[Callable[..., None]]:
+    """Pin 'now' for a test; released afterwards."""
+    yield clock.fix
+    clock.fix(None)
+
+
+@pytest.fixture
+def fresh_database() -> Iterator[str]:
+    """A migrated database of the test's own whose transactions really commit."""
+    url = dbutil.create_database()
+    yield url
+    dbutil.drop_database(url)

@@ -1,0 +1,81 @@
+"""Plain factory functions: people, schools and the headers that sign in as them."""
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.dependencies import get_token_service
+from app.auth.permissions import GovernanceRole, Role
+from app.people import service as people_service
+from app.people.models import School
+from app.people.schemas import PersonCreate, PersonRead, SchoolCreate
+
+_counter = itertools.count(1)
+DEFAULT_PASSWORD = "a perfectly long password"
+
+
+@dataclass(frozen=True)
+class Caller:
+    person: PersonRead
+    headers: dict[str, str]
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.person.id
+
+
+def bearer(person_id: uuid.UUID) -> dict[str, str]:
+    return {"Authorization": f"Bearer {get_token_service().issue(person_id).access_token}"}
+
+
+async def make_school(session: AsyncSession, name: str | None = None) -> School:
+    return await people_service.create_school(
+        session, _system_actor(), SchoolCreate(name=name or f"School {next(_counter)}")
+    )
+
+
+async def make_person(
+    session: AsyncSession,
+    *roles: Role,
+    governance_roles: tuple[GovernanceRole, ...] = (),
+    email: str | None = None,
+    full_name: str | None = None,
+    password: str | None = DEFAULT_PASSWORD,
+    school_id: uuid.UUID | None = None,
+    active: bool = True,
+) -> PersonRead:
+    n = next(_counter)
+    data = PersonCreate(
+        email=email or f"person{n}-{uuid.uuid4().hex[:6]}@trust.test",
+        full_name=full_name or f"Person {n}",
+        roles=list(roles),
+        governance_roles=list(governance_roles),
+        password=password,
+        school_id=school_id,
+        active=active,
+    )
+    return await people_service.create_person(session, None, data)
+
+
+async def make_caller(session: AsyncSession, *roles: Role, **kwargs: Any) -> Caller:
+    person = await make_person(session, *roles, **kwargs)
+    return Caller(person=person, headers=bearer(person.id))
+
+
+def _system_actor() -> Any:
+    from app.auth.dependencies import Actor
+    from app.auth.permissions import permissions_of
+
+    held = frozenset({Role.GOVERNANCE_ADMIN})
+    return Actor(
+        id=uuid.UUID(int=0),
+        email="system@trust.test",
+        full_name="System",
+        school_id=None,
+        roles=held,
+        governance_roles=frozenset(),
+        permissions=permissions_of(held),
+    )

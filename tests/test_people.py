@@ -1,0 +1,371 @@
+"""Schools, people and appointments: admin-only writes, unique emails, write-only passwords."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from httpx import AsyncClient
+
+from app.auth.permissions import Role
+from app.core import clock
+
+
+class TestSchools:
+    async def test_the_admin_creates_a_school_and_everyone_reads_it(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin, declarant = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        created = await client.post(
+            "/api/v1/schools", json={"name": "Hillside Primary"}, headers=admin.headers
+        )
+        assert created.status_code == 201
+        school = created.json()
+        assert school["name"] == "Hillside Primary" and uuid.UUID(school["id"])
+        listed = await client.get("/api/v1/schools", headers=declarant.headers)
+        assert listed.status_code == 200
+        assert school["id"] in [s["id"] for s in listed.json()["items"]]
+        one = await client.get(f"/api/v1/schools/{school['id']}", headers=declarant.headers)
+        assert one.json()["name"] == "Hillside Primary"
+
+    async def test_a_declarant_may_not_create_a_school(self, client: AsyncClient, caller) -> None:
+        declarant = await caller()
+        response = await client.post("/api/v1/schools", json={"name": "Rogue"}, headers=declarant.headers)
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_school_names_are_unique(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        assert (
+            await client.post("/api/v1/schools", json={"name": "Oak"}, headers=admin.headers)
+        ).status_code == 201
+        again = await client.post("/api/v1/schools", json={"name": "oak"}, headers=admin.headers)
+        assert again.status_code == 409
+
+    async def test_an_unknown_school_is_a_404(self, client: AsyncClient, caller) -> None:
+        declarant = await caller()
+        response = await client.get(f"/api/v1/schools/{uuid.uuid4()}", headers=declarant.headers)
+        assert response.status_code == 404
+
+
+class TestCreatePerson:
+    async def test_required_fields_and_defaults(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        response = await client.post(
+            "/api/v1/people", json={"email": "Ann@Trust.test", "full_name": "Ann Able"}, headers=admin.headers
+        )
+        assert response.status_code == 201
+        person = response.json()
+        assert person["email"] == "Ann@Trust.test"
+        assert person["roles"] == [] and person["governance_roles"] == []
+        assert person["active"] is True and person["school_id"] is None and person["job_title"] is None
+
+    async def test_the_password_is_write_only(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "pw@trust.test", "full_name": "P W", "password": "twelve chars!"}
+        response = await client.post("/api/v1/people", json=body, headers=admin.headers)
+        assert response.status_code == 201
+        assert "password" not in response.json() and "password_hash" not in response.json()
+        fetched = await client.get(f"/api/v1/people/{response.json()['id']}", headers=admin.headers)
+        assert "password" not in fetched.text and "argon2" not in fetched.text
+        trail = await client.get(
+            "/api/v1/audit-events", params={"entity_id": response.json()["id"]}, headers=admin.headers
+        )
+        assert "twelve chars!" not in trail.text and "argon2" not in trail.text
+
+    async def test_a_password_shorter_than_12_characters_is_refused(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "short@trust.test", "full_name": "S", "password": "eleven char"}
+        response = await client.post("/api/v1/people", json=body, headers=admin.headers)
+        assert response.status_code == 422
+        assert any(e["loc"][-1] == "password" for e in response.json()["errors"])
+
+    async def test_emails_are_unique_case_insensitively(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        first = await client.post(
+            "/api/v1/people", json={"email": "dup@trust.test", "full_name": "One"}, headers=admin.headers
+        )
+        assert first.status_code == 201
+        second = await client.post(
+            "/api/v1/people", json={"email": "DUP@Trust.TEST", "full_name": "Two"}, headers=admin.headers
+        )
+        assert second.status_code == 409
+
+    async def test_a_person_created_with_a_password_can_log_in(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "login@trust.test", "full_name": "L", "password": "correct horse battery"}
+        await client.post("/api/v1/people", json=body, headers=admin.headers)
+        token = await client.post(
+            "/api/v1/auth/token", data={"username": "LOGIN@trust.test", "password": "correct horse battery"}
+        )
+        assert token.status_code == 200
+        me = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+        )
+        assert me.json()["email"] == "login@trust.test"
+
+    async def test_a_person_without_a_password_cannot_log_in(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await client.post(
+            "/api/v1/people", json={"email": "nopw@trust.test", "full_name": "N"}, headers=admin.headers
+        )
+        token = await client.post(
+            "/api/v1/auth/token", data={"username": "nopw@trust.test", "password": "x" * 12}
+        )
+        assert token.status_code == 401
+
+    async def test_governance_roles_open_appointments_from_today(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "gov@trust.test", "full_name": "G", "governance_roles": ["trustee", "member"]}
+        person = (await client.post("/api/v1/people", json=body, headers=admin.headers)).json()
+        assert person["governance_roles"] == ["member", "trustee"]
+        appointments = await client.get(f"/api/v1/people/{person['id']}/appointments", headers=admin.headers)
+        items = appointments.json()["items"]
+        assert {a["governance_role"] for a in items} == {"trustee", "member"}
+        assert all(
+            a["appointed_on"] == clock.today().isoformat() and a["stepped_down_on"] is None for a in items
+        )
+
+    async def test_an_unknown_school_is_a_422(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "s@trust.test", "full_name": "S", "school_id": str(uuid.uuid4())}
+        assert (await client.post("/api/v1/people", json=body, headers=admin.headers)).status_code == 422
+
+    @pytest.mark.parametrize(
+        "extra",
+        [
+            {"id": str(uuid.uuid4())},
+            {"created_at": "2026-01-01T00:00:00Z"},
+            {"password_hash": "x"},
+            {"status": "ok"},
+        ],
+    )
+    async def test_server_owned_and_unknown_fields_are_refused(
+        self, client: AsyncClient, caller, extra
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "ro@trust.test", "full_name": "R", **extra}
+        assert (await client.post("/api/v1/people", json=body, headers=admin.headers)).status_code == 422
+
+    @pytest.mark.parametrize("role", [Role.CEO, Role.AUDITOR, Role.FINANCE_DIRECTOR, None])
+    async def test_only_the_admin_creates_people(self, client: AsyncClient, caller, role) -> None:
+        other = await caller(role) if role else await caller()
+        body = {"email": "x@trust.test", "full_name": "X"}
+        assert (await client.post("/api/v1/people", json=body, headers=other.headers)).status_code == 403
+
+    async def test_creating_a_person_is_audited(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = (
+            await client.post(
+                "/api/v1/people", json={"email": "a@trust.test", "full_name": "A"}, headers=admin.headers
+            )
+        ).json()
+        events = (
+            await client.get(
+                "/api/v1/audit-events",
+                params={"entity_type": "person", "entity_id": person["id"]},
+                headers=admin.headers,
+            )
+        ).json()["items"]
+        assert [e["action"] for e in events] == ["person.created"]
+        assert events[0]["actor_id"] == str(admin.id) and events[0]["after"]["email"] == "a@trust.test"
+
+
+class TestReadingPeople:
+    async def test_a_declarant_sees_only_themselves(self, client: AsyncClient, caller) -> None:
+        alice, bob = await caller(), await caller()
+        assert (await client.get(f"/api/v1/people/{alice.id}", headers=alice.headers)).status_code == 200
+        assert (await client.get(f"/api/v1/people/{bob.id}", headers=alice.headers)).status_code == 404
+        listed = (await client.get("/api/v1/people", headers=alice.headers)).json()
+        assert [p["id"] for p in listed["items"]] == [str(alice.id)] and listed["total"] == 1
+        assert (
+            await client.get(f"/api/v1/people/{bob.id}/appointments", headers=alice.headers)
+        ).status_code == 404
+
+    @pytest.mark.parametrize(
+        "role", [Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.FINANCE_DIRECTOR, Role.HEADTEACHER]
+    )
+    async def test_keepers_auditors_and_deciders_see_everyone(
+        self, client: AsyncClient, caller, role
+    ) -> None:
+        reader, other = await caller(role), await caller()
+        assert (await client.get(f"/api/v1/people/{other.id}", headers=reader.headers)).status_code == 200
+
+    async def test_filters_and_paging(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        auditor = await caller(Role.AUDITOR)
+        found = (await client.get("/api/v1/people", params={"role": "auditor"}, headers=admin.headers)).json()
+        assert str(auditor.id) in [p["id"] for p in found["items"]]
+        assert all("auditor" in p["roles"] for p in found["items"])
+        by_email = await client.get(
+            "/api/v1/people", params={"email": auditor.person.email.upper()}, headers=admin.headers
+        )
+        assert [p["id"] for p in by_email.json()["items"]] == [str(auditor.id)]
+        page = (
+            await client.get("/api/v1/people", params={"limit": 1, "offset": 1}, headers=admin.headers)
+        ).json()
+        assert len(page["items"]) == 1 and page["total"] >= 2
+
+    @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 201}, {"offset": -1}, {"limit": "x"}])
+    async def test_paging_out_of_range_is_a_422_not_clamped(
+        self, client: AsyncClient, caller, params
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        response = await client.get("/api/v1/people", params=params, headers=admin.headers)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestUpdatePerson:
+    async def test_only_sent_fields_change(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        response = await client.patch(
+            f"/api/v1/people/{person.id}", json={"job_title": "Bursar"}, headers=admin.headers
+        )
+        assert response.status_code == 200
+        assert (
+            response.json()["job_title"] == "Bursar"
+            and response.json()["full_name"] == person.person.full_name
+        )
+
+    async def test_nobody_changes_their_own_roles_not_even_the_admin(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        response = await client.patch(
+            f"/api/v1/people/{admin.id}",
+            json={"roles": ["governance_admin", "auditor"]},
+            headers=admin.headers,
+        )
+        assert response.status_code == 403
+        dropped = await client.patch(f"/api/v1/people/{admin.id}", json={"roles": []}, headers=admin.headers)
+        assert dropped.status_code == 403
+
+    async def test_the_admin_changes_someone_elses_roles(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        response = await client.patch(
+            f"/api/v1/people/{person.id}", json={"roles": ["coo"]}, headers=admin.headers
+        )
+        assert response.status_code == 200 and response.json()["roles"] == ["coo"]
+        me = await client.get("/api/v1/me", headers=person.headers)
+        assert me.json()["roles"] == ["coo"]
+
+    async def test_a_deactivated_persons_access_ends_at_once(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        assert (await client.get("/api/v1/me", headers=person.headers)).status_code == 200
+        await client.patch(f"/api/v1/people/{person.id}", json={"active": False}, headers=admin.headers)
+        response = await client.get("/api/v1/me", headers=person.headers)
+        assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+        login = await client.post(
+            "/api/v1/auth/token",
+            data={"username": person.person.email, "password": "a perfectly long password"},
+        )
+        assert login.status_code == 401
+
+    async def test_a_duplicate_email_on_update_is_a_409(self, client: AsyncClient, caller) -> None:
+        admin, one, two = await caller(Role.GOVERNANCE_ADMIN), await caller(), await caller()
+        response = await client.patch(
+            f"/api/v1/people/{two.id}", json={"email": one.person.email.upper()}, headers=admin.headers
+        )
+        assert response.status_code == 409
+
+    async def test_required_fields_cannot_be_nulled(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        response = await client.patch(
+            f"/api/v1/people/{person.id}", json={"full_name": None}, headers=admin.headers
+        )
+        assert response.status_code == 422
+
+    async def test_changing_governance_roles_steps_down_and_appoints(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await caller(governance_roles=("trustee",))
+        response = await client.patch(
+            f"/api/v1/people/{person.id}", json={"governance_roles": ["member"]}, headers=admin.headers
+        )
+        assert response.json()["governance_roles"] == ["member"]
+        items = (await client.get(f"/api/v1/people/{person.id}/appointments", headers=admin.headers)).json()[
+            "items"
+        ]
+        trustee = next(a for a in items if a["governance_role"] == "trustee")
+        assert trustee["stepped_down_on"] == clock.today().isoformat()
+
+    async def test_updates_are_audited_with_before_and_after(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        await client.patch(
+            f"/api/v1/people/{person.id}", json={"full_name": "New Name"}, headers=admin.headers
+        )
+        events = (
+            await client.get(
+                "/api/v1/audit-events",
+                params={"entity_id": str(person.id), "action": "person.updated"},
+                headers=admin.headers,
+            )
+        ).json()["items"]
+        assert events[-1]["before"]["full_name"] == person.person.full_name
+        assert events[-1]["after"]["full_name"] == "New Name"
+
+
+class TestAppointments:
+    async def test_the_admin_appoints_and_records_a_stepping_down(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        body = {
+            "governance_role": "local_governor",
+            "body": "Hillside LGB",
+            "appointed_by": "Trust board",
+            "appointed_on": "2025-09-01",
+            "term_ends_on": "2029-08-31",
+        }
+        created = await client.post(
+            f"/api/v1/people/{person.id}/appointments", json=body, headers=admin.headers
+        )
+        assert created.status_code == 201
+        appointment = created.json()
+        assert appointment["person_id"] == str(person.id) and appointment["body"] == "Hillside LGB"
+        assert (await client.get("/api/v1/me", headers=person.headers)).json()["governance_roles"] == [
+            "local_governor"
+        ]
+        yesterday = (clock.today() - timedelta(days=1)).isoformat()
+        stepped = await client.patch(
+            f"/api/v1/appointments/{appointment['id']}",
+            json={"stepped_down_on": yesterday},
+            headers=admin.headers,
+        )
+        assert stepped.status_code == 200 and stepped.json()["stepped_down_on"] == yesterday
+        assert (await client.get("/api/v1/me", headers=person.headers)).json()["governance_roles"] == []
+
+    async def test_dates_may_not_run_backwards(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        body = {"governance_role": "trustee", "appointed_on": "2025-09-01", "term_ends_on": "2025-08-31"}
+        response = await client.post(
+            f"/api/v1/people/{person.id}/appointments", json=body, headers=admin.headers
+        )
+        assert response.status_code == 422
+
+    async def test_a_future_appointment_is_not_yet_held(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        later = (clock.today() + timedelta(days=30)).isoformat()
+        await client.post(
+            f"/api/v1/people/{person.id}/appointments",
+            json={"governance_role": "member", "appointed_on": later},
+            headers=admin.headers,
+        )
+        assert (await client.get("/api/v1/me", headers=person.headers)).json()["governance_roles"] == []
+
+    async def test_a_declarant_may_not_appoint_themselves(self, client: AsyncClient, caller) -> None:
+        person = await caller()
+        response = await client.post(
+            f"/api/v1/people/{person.id}/appointments",
+            json={"governance_role": "trustee"},
+            headers=person.headers,
+        )
+        assert response.status_code == 403
+
+    async def test_an_unknown_appointment_is_a_404(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        response = await client.patch(
+            f"/api/v1/appointments/{uuid.uuid4()}", json={"body": "x"}, headers=admin.headers
+        )
+        assert response.status_code == 404
