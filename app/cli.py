@@ -89,6 +89,20 @@ def render_spec(spec: dict[str, object]) -> str:
     return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
 
 
+def _import_people(args: argparse.Namespace) -> int:
+    from app.people.admin import import_people_file
+
+    try:
+        content = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"import-people: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    migrate()
+    ok, message = asyncio.run(import_people_file(content, dry_run=args.dry_run))
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 def _migrate(_args: argparse.Namespace) -> int:
     migrate()
     print("database is at the newest revision")
@@ -111,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--full-name", required=True)
     admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     admin.set_defaults(run=_create_admin)
+    people = commands.add_parser("import-people", help="upsert people by email from a CSV file")
+    people.add_argument("file", help="CSV: email, full_name, school, job_title, governance_roles, roles")
+    people.add_argument("--dry-run", action="store_true", help="report what would change; change nothing")
+    people.set_defaults(run=_import_people)
     spec = commands.add_parser("openapi", help="write openapi/openapi.json")
     spec.add_argument("--output", help="where to write the spec (default: openapi/openapi.json)")
     spec.set_defaults(run=_openapi)

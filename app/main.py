@@ -15,11 +15,22 @@ from app.core.errors import install_error_handlers
 from app.core.middleware import RequestGuard, SecurityHeaders
 from app.core.responses import PROBLEM_REF, Problem, ProblemError
 from app.core.settings import get_settings
+from app.declarations.router import router as declarations_router
 from app.health.router import router as health_router
+from app.interests.router import router as interests_router
 from app.people.router import router as people_router
+from app.register.router import router as register_router
 
 API_VERSION = "0.1.0"
-ROUTERS = (health_router, auth_router, people_router, audit_router)
+ROUTERS = (
+    health_router,
+    auth_router,
+    people_router,
+    interests_router,
+    declarations_router,
+    register_router,
+    audit_router,
+)
 
 
 @asynccontextmanager

@@ -35,21 +35,41 @@ class Permission(StrEnum):
     PEOPLE_READ = "people:read"  # the people one may see (oneself at least)
     PEOPLE_READ_ALL = "people:read_all"
     PEOPLE_WRITE = "people:write"
+    PEOPLE_IMPORT = "people:import"
     AUDIT_READ = "audit:read"
+    INTERESTS_DECLARE = "interests:declare"  # one's own
+    INTERESTS_READ_ALL = "interests:read_all"  # screening and the register's keepers
+    INTERESTS_ACT_FOR_ANYONE = "interests:act_for_anyone"
+    CYCLES_READ = "declaration_cycles:read"
+    CYCLES_WRITE = "declaration_cycles:write"
+    CYCLES_STATUS = "declaration_cycles:status"
+    DECLARATIONS_SUBMIT = "declarations:submit"
+    DECLARATIONS_READ_ALL = "declarations:read_all"
 
 
 # What every signed-in person may do, whatever their roles.
-DECLARANT_PERMISSIONS = frozenset({Permission.SIGNED_IN, Permission.SCHOOLS_READ, Permission.PEOPLE_READ})
+DECLARANT_PERMISSIONS = frozenset(
+    {
+        Permission.SIGNED_IN,
+        Permission.SCHOOLS_READ,
+        Permission.PEOPLE_READ,
+        Permission.INTERESTS_DECLARE,
+        Permission.CYCLES_READ,
+        Permission.DECLARATIONS_SUBMIT,
+    }
+)
 
 # Deciders need to see who the people are whose records they decide.
 _DECIDER = frozenset({Permission.PEOPLE_READ_ALL})
+# The Director of Finance and Governance (and the CEO, COO and Chair) screen interests.
+_SCREENER = _DECIDER | {Permission.INTERESTS_READ_ALL}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CEO: _DECIDER,
-    Role.COO: _DECIDER,
-    Role.CHAIR: _DECIDER,
+    Role.CEO: _SCREENER,
+    Role.COO: _SCREENER,
+    Role.CHAIR: _SCREENER,
     Role.VICE_CHAIR: _DECIDER,
-    Role.FINANCE_DIRECTOR: _DECIDER,
+    Role.FINANCE_DIRECTOR: _SCREENER,
     Role.HR_DIRECTOR: _DECIDER,
     Role.HEADTEACHER: _DECIDER,
     Role.GOVERNANCE_ADMIN: frozenset(
@@ -57,10 +77,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SCHOOLS_WRITE,
             Permission.PEOPLE_READ_ALL,
             Permission.PEOPLE_WRITE,
+            Permission.PEOPLE_IMPORT,
             Permission.AUDIT_READ,
+            Permission.INTERESTS_READ_ALL,
+            Permission.INTERESTS_ACT_FOR_ANYONE,
+            Permission.CYCLES_WRITE,
+            Permission.CYCLES_STATUS,
+            Permission.DECLARATIONS_READ_ALL,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.PEOPLE_READ_ALL, Permission.AUDIT_READ}),
+    Role.AUDITOR: frozenset(
+        {
+            Permission.PEOPLE_READ_ALL,
+            Permission.AUDIT_READ,
+            Permission.INTERESTS_READ_ALL,
+            Permission.CYCLES_STATUS,
+            Permission.DECLARATIONS_READ_ALL,
+        }
+    ),
 }
 
 

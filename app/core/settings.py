@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PROBITY_", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
+    trust_name: str = Field(default="", max_length=200)
     database_url: str = ""
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None

@@ -1,19 +1,27 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 
-from app.auth.dependencies import PeopleReader, PeopleWriter, SchoolsReader, SchoolsWriter, SignedIn
+from app.auth.dependencies import (
+    PeopleImporter,
+    PeopleReader,
+    PeopleWriter,
+    SchoolsReader,
+    SchoolsWriter,
+    SignedIn,
+)
 from app.auth.permissions import GovernanceRole, Role
 from app.core.deps import Session
 from app.core.responses import responses
 from app.core.routing import MediaTypeRoute
 from app.core.schemas import EMAIL_MAX, Page, PageParams, page_params
-from app.people import service
+from app.people import importer, service
 from app.people.schemas import (
     AppointmentCreate,
     AppointmentRead,
     AppointmentUpdate,
+    ImportReportRead,
     MeRead,
     PersonCreate,
     PersonRead,
@@ -63,6 +71,26 @@ async def get_school(_: SchoolsReader, session: Session, school_id: uuid.UUID) -
 async def create_person(actor: PeopleWriter, session: Session, data: PersonCreate) -> PersonRead:
     """governance_roles open appointments from today; the password is write-only."""
     return await service.create_person(session, actor, data)
+
+
+@router.post(
+    "/people/import",
+    response_model=ImportReportRead,
+    responses=responses(401, 403, 413, 415, 422),
+)
+async def import_people(
+    actor: PeopleImporter,
+    session: Session,
+    file: Annotated[
+        UploadFile, File(description="CSV: email, full_name, school, job_title, governance_roles, roles")
+    ],
+    dry_run: bool = False,
+) -> ImportReportRead:
+    """Upsert people by email from a CSV; one invalid row and nothing changes (422 listing every error)."""
+    content = await file.read()
+    return ImportReportRead.model_validate(
+        await importer.import_people(session, actor, content, dry_run=dry_run)
+    )
 
 
 @router.get("/people", response_model=Page[PersonRead], responses=READ_ERRORS)

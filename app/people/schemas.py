@@ -1,5 +1,6 @@
 import uuid
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -87,3 +88,22 @@ class AppointmentRead(ReadModel):
     term_ends_on: date | None
     stepped_down_on: date | None
     created_at: datetime
+
+
+class ImportRowRead(ReadModel):
+    row: int = Field(description="line number in the file (the header is line 1)")
+    email: str | None
+    action: Literal["create", "update", "unchanged", "error"]
+    errors: list[str]
+    changes: list[str]
+
+
+class ImportReportRead(ReadModel):
+    dry_run: bool
+    valid: bool
+    created: int
+    updated: int
+    unchanged: int
+    invalid: int
+    schools_created: list[str]
+    rows: list[ImportRowRead]

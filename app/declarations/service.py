@@ -1,0 +1,221 @@
+"""Annual declarations: the clerk opens a cycle; each person in scope confirms their interests once."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.auth.dependencies import Actor
+from app.auth.permissions import Permission
+from app.core import clock
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.schemas import PageParams
+from app.declarations.models import Declaration, DeclarationCycle
+from app.declarations.schemas import CycleCreate, CycleStatusItem, DeclarationCreate, DeclarationState
+from app.interests import service as interests_service
+from app.interests.schemas import InterestRead
+from app.people.models import Appointment, Person, appointment_open_on
+
+# ---------------------------------------------------------------- cycles
+
+
+async def open_cycle(session: AsyncSession, actor: Actor, data: CycleCreate) -> DeclarationCycle:
+    """A cycle covers everyone holding an open appointment in one of its governance roles."""
+    cycle = DeclarationCycle(
+        id=uuid.uuid4(), name=data.name, opens_on=data.opens_on or clock.today(), due_on=data.due_on,
+        governance_roles=sorted({role.value for role in data.governance_roles}),
+        created_by=actor.id, created_at=clock.now(),
+    )  # fmt: skip
+    if cycle.due_on < cycle.opens_on:
+        raise Unprocessable("due_on is before opens_on", loc=("body", "due_on"))
+    session.add(cycle)
+    await session.flush()
+    await audit_service.record(
+        session, actor_id=actor.id, action="declaration_cycle.opened", entity_type="declaration_cycle",
+        entity_id=cycle.id, after={"name": cycle.name, "opens_on": cycle.opens_on, "due_on": cycle.due_on,
+                                   "governance_roles": cycle.governance_roles},
+    )  # fmt: skip
+    return cycle
+
+
+async def get_cycle(session: AsyncSession, cycle_id: uuid.UUID) -> DeclarationCycle:
+    cycle = await session.get(DeclarationCycle, cycle_id)
+    if cycle is None:
+        raise NotFound("declaration cycle")
+    return cycle
+
+
+async def list_cycles(session: AsyncSession, page: PageParams) -> tuple[list[DeclarationCycle], int]:
+    total = await session.scalar(select(func.count()).select_from(DeclarationCycle))
+    rows = await session.scalars(
+        select(DeclarationCycle)
+        .order_by(DeclarationCycle.opens_on.desc(), DeclarationCycle.created_at.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+def _in_scope(cycle: DeclarationCycle) -> Select[uuid.UUID]:
+    return select(Appointment.person_id).where(
+        Appointment.governance_role.in_(cycle.governance_roles), appointment_open_on(clock.today())
+    )
+
+
+async def status(
+    session: AsyncSession, cycle_id: uuid.UUID, wanted: DeclarationState | None
+) -> list[CycleStatusItem]:
+    """Each active person in scope (and anyone who already declared): submitted, outstanding or overdue."""
+    cycle = await get_cycle(session, cycle_id)
+    rows = await session.execute(
+        select(Person.id, Person.full_name, Person.email, Declaration.id, Declaration.submitted_at)
+        .outerjoin(Declaration, (Declaration.person_id == Person.id) & (Declaration.cycle_id == cycle.id))
+        .where(or_(Declaration.id.is_not(None), Person.active.is_(True) & Person.id.in_(_in_scope(cycle))))
+        .order_by(Person.full_name, Person.id)
+    )
+    late = clock.today() > cycle.due_on
+    items = []
+    for person_id, full_name, email, declaration_id, submitted_at in rows:
+        state = (
+            DeclarationState.SUBMITTED
+            if declaration_id is not None
+            else DeclarationState.OVERDUE
+            if late
+            else DeclarationState.OUTSTANDING
+        )
+        if wanted is None or state is wanted:
+            items.append(
+                CycleStatusItem(
+                    person_id=person_id,
+                    full_name=full_name,
+                    email=email,
+                    status=state,
+                    declaration_id=declaration_id,
+                    submitted_at=submitted_at,
+                )
+            )
+    return items
+
+
+# ---------------------------------------------------------------- declarations
+
+
+def readable(actor: Actor) -> Select[Declaration]:
+    """One's own declarations; everyone's for the clerk and auditors."""
+    statement = select(Declaration)
+    if not actor.has(Permission.DECLARATIONS_READ_ALL):
+        statement = statement.where(Declaration.person_id == actor.id)
+    return statement
+
+
+async def _declarant(session: AsyncSession, actor: Actor, person_id: uuid.UUID | None) -> uuid.UUID:
+    if person_id is None or person_id == actor.id:
+        return actor.id
+    if not actor.has(Permission.INTERESTS_ACT_FOR_ANYONE):
+        raise Unprocessable("person_id may only be your own", loc=("body", "person_id"))
+    if await session.get(Person, person_id) is None:
+        raise Unprocessable("No such person", loc=("body", "person_id"))
+    return person_id
+
+
+async def _check_scope(session: AsyncSession, cycle: DeclarationCycle, person_id: uuid.UUID) -> None:
+    held = await session.scalar(_in_scope(cycle).where(Appointment.person_id == person_id).limit(1))
+    if held is None:
+        roles = ", ".join(cycle.governance_roles)
+        raise Unprocessable(
+            f"This cycle is for people holding an appointment as {roles}", loc=("body", "cycle_id")
+        )
+
+
+async def submit(session: AsyncSession, actor: Actor, data: DeclarationCreate) -> Declaration:
+    """The code of conduct accepted, no nil return with open interests, once per cycle, late accepted."""
+    if not data.code_of_conduct_accepted:
+        raise Unprocessable(
+            "The code of conduct (the Seven Principles of Public Life) must be accepted",
+            loc=("body", "code_of_conduct_accepted"),
+        )
+    person_id = await _declarant(session, actor, data.person_id)
+    cycle = await session.get(DeclarationCycle, data.cycle_id)
+    if cycle is None:
+        raise Unprocessable("No such declaration cycle", loc=("body", "cycle_id"))
+    await _check_scope(session, cycle, person_id)
+    if await session.scalar(
+        select(Declaration.id).where(Declaration.cycle_id == cycle.id, Declaration.person_id == person_id)
+    ):
+        raise Conflict("A declaration has already been submitted in this cycle")
+    for ending in data.ended_interests:
+        interest = await interests_service.get(session, actor, ending.interest_id)
+        if interest.person_id != person_id:
+            raise Unprocessable("That interest is someone else's", loc=("body", "ended_interests"))
+        await interests_service.end(session, actor, interest.id, ending.end_date)
+    open_now = await interests_service.open_interests(session, person_id, clock.today())
+    if data.nil_return and open_now:
+        raise Unprocessable(
+            f"A nil return is only for someone with no open interests; {len(open_now)} are open",
+            loc=("body", "nil_return"),
+        )
+    return await _store(session, actor, cycle, person_id, data, open_now)
+
+
+async def _store(
+    session: AsyncSession,
+    actor: Actor,
+    cycle: DeclarationCycle,
+    person_id: uuid.UUID,
+    data: DeclarationCreate,
+    open_now: list[Any],
+) -> Declaration:
+    now = clock.now()
+    declaration = Declaration(
+        id=uuid.uuid4(), cycle_id=cycle.id, person_id=person_id, nil_return=data.nil_return,
+        code_of_conduct_accepted=True,
+        interests=[InterestRead.model_validate(i).model_dump(mode="json") for i in open_now],
+        submitted_by=actor.id, submitted_at=now, created_at=now,
+    )  # fmt: skip
+    try:
+        async with session.begin_nested():
+            session.add(declaration)
+    except IntegrityError as exc:  # a second submission racing this one
+        raise Conflict("A declaration has already been submitted in this cycle") from exc
+    await audit_service.record(
+        session, actor_id=actor.id, action="declaration.submitted", entity_type="declaration",
+        entity_id=declaration.id,
+        after={"cycle_id": cycle.id, "person_id": person_id, "nil_return": data.nil_return,
+               "code_of_conduct_accepted": True, "interest_ids": [i["id"] for i in declaration.interests],
+               "acting_for": person_id if person_id != actor.id else None},
+    )  # fmt: skip
+    return declaration
+
+
+async def get(session: AsyncSession, actor: Actor, declaration_id: uuid.UUID) -> Declaration:
+    declaration = await session.scalar(readable(actor).where(Declaration.id == declaration_id))
+    if declaration is None:
+        raise NotFound("declaration")
+    return declaration
+
+
+@dataclass(frozen=True)
+class DeclarationFilter:
+    cycle_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+
+
+async def list_declarations(
+    session: AsyncSession, actor: Actor, filters: DeclarationFilter, page: PageParams
+) -> tuple[list[Declaration], int]:
+    statement = readable(actor)
+    if filters.cycle_id is not None:
+        statement = statement.where(Declaration.cycle_id == filters.cycle_id)
+    if filters.person_id is not None:
+        statement = statement.where(Declaration.person_id == filters.person_id)
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    rows = await session.scalars(
+        statement.order_by(Declaration.submitted_at.desc(), Declaration.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(rows), int(total or 0)

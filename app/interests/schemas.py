@@ -1,0 +1,105 @@
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from app.core.schemas import FreeText, InputModel, OptionalName, ReadModel
+from app.interests import normalise
+
+
+class InterestCategory(StrEnum):
+    DIRECTORSHIP = "directorship"
+    SHAREHOLDING = "shareholding"
+    EMPLOYMENT = "employment"
+    PARTNERSHIP = "partnership"
+    TRUSTEESHIP = "trusteeship"  # a charity or public body
+    GOVERNANCE_ROLE = "governance_role"  # another school or trust
+    CONTRACT = "contract"  # a contract or supplier relationship with the trust
+    LAND_PROPERTY = "land_property"
+    MEMBERSHIP = "membership"  # professional body, political party, trade union: special category data
+    RELATIONSHIP = "relationship"  # close personal relationship with staff, members, trustees or parents
+    OTHER = "other"
+
+
+class Holder(StrEnum):
+    SELF = "self"
+    SPOUSE_PARTNER = "spouse_partner"
+    FAMILY_MEMBER = "family_member"
+    CLOSE_ASSOCIATE = "close_associate"
+
+
+# When a declarant does not say, these categories are taken to be financial interests.
+FINANCIAL_CATEGORIES = frozenset(
+    {
+        InterestCategory.DIRECTORSHIP,
+        InterestCategory.SHAREHOLDING,
+        InterestCategory.EMPLOYMENT,
+        InterestCategory.PARTNERSHIP,
+        InterestCategory.CONTRACT,
+        InterestCategory.LAND_PROPERTY,
+    }
+)
+
+CompanyNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+    AfterValidator(normalise.company_number),
+]
+CharityNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+OrganisationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class InterestCreate(InputModel):
+    person_id: uuid.UUID | None = Field(
+        default=None, description="only governance_admin may declare for someone else"
+    )
+    category: InterestCategory
+    holder: Holder = Holder.SELF
+    holder_name: OptionalName | None = Field(default=None, description="required unless holder is self")
+    relationship: OptionalName | None = Field(default=None, description='e.g. "wife"; required unless self')
+    financial: bool | None = Field(default=None, description="default: by category")
+    direct: bool | None = Field(default=None, description="default: true for self, false otherwise")
+    organisation_name: OrganisationName | None = None
+    company_number: CompanyNumber | None = Field(default=None, description="normalised: 1234567 -> 01234567")
+    charity_number: CharityNumber | None = None
+    description: FreeText | None = None
+    private: bool = Field(default=False, description="keeps the description out of publication")
+    start_date: date | None = Field(default=None, description="default: today")
+
+    @model_validator(mode="after")
+    def _holder_details(self) -> Self:
+        if self.holder is Holder.SELF:
+            if self.holder_name or self.relationship:
+                raise ValueError("holder_name and relationship are only for an interest held by someone else")
+            self.holder_name = self.relationship = None
+        elif not self.holder_name or not self.relationship:
+            raise ValueError("holder_name and relationship are required when the holder is not self")
+        if not self.organisation_name and not self.description:
+            raise ValueError("give the organisation_name or a description")
+        return self
+
+
+class InterestEnd(InputModel):
+    end_date: date | None = Field(default=None, description="default: today; not before the start")
+
+
+class InterestRead(ReadModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    category: InterestCategory
+    holder: Holder
+    holder_name: str | None
+    relationship: str | None
+    financial: bool
+    direct: bool
+    organisation_name: str | None
+    company_number: str | None
+    charity_number: str | None
+    description: str | None
+    private: bool
+    start_date: date
+    end_date: date | None
+    created_at: datetime
+    submitted_at: datetime

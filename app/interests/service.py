@@ -1,0 +1,187 @@
+"""The register of interests: a declarant keeps their own; the clerk may act for anyone."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.auth.dependencies import Actor
+from app.auth.permissions import Permission
+from app.core import clock
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.schemas import PageParams
+from app.interests import normalise
+from app.interests.models import Interest, interest_open_on
+from app.interests.schemas import FINANCIAL_CATEGORIES, Holder, InterestCategory, InterestCreate
+from app.people.models import Person
+
+AUDITED_FIELDS = (
+    "person_id",
+    "category",
+    "holder",
+    "holder_name",
+    "relationship",
+    "financial",
+    "direct",
+    "organisation_name",
+    "company_number",
+    "charity_number",
+    "description",
+    "private",
+    "start_date",
+    "end_date",
+)
+
+
+def readable(actor: Actor) -> Select[Interest]:
+    """Everyone's for the clerk, auditors and screeners; otherwise one's own."""
+    statement = select(Interest)
+    if not actor.has(Permission.INTERESTS_READ_ALL):
+        statement = statement.where(Interest.person_id == actor.id)
+    return statement
+
+
+def snapshot(interest: Interest) -> dict[str, Any]:
+    """The interest as the audit trail and declarations keep it."""
+    return {"id": interest.id, **{name: getattr(interest, name) for name in AUDITED_FIELDS}}
+
+
+async def _declarant_for(session: AsyncSession, actor: Actor, person_id: uuid.UUID | None) -> uuid.UUID:
+    """person_id is the caller's own, or anyone's when the clerk acts for them (422 otherwise)."""
+    if person_id is None or person_id == actor.id:
+        return actor.id
+    if not actor.has(Permission.INTERESTS_ACT_FOR_ANYONE):
+        raise Unprocessable("person_id may only be your own", loc=("body", "person_id"))
+    if await session.get(Person, person_id) is None:
+        raise Unprocessable("No such person", loc=("body", "person_id"))
+    return person_id
+
+
+async def create(session: AsyncSession, actor: Actor, data: InterestCreate) -> Interest:
+    """Declare an interest; the audit event records who acted for whom."""
+    person_id = await _declarant_for(session, actor, data.person_id)
+    now = clock.now()
+    interest = Interest(
+        id=uuid.uuid4(),
+        person_id=person_id,
+        category=data.category.value,
+        holder=data.holder.value,
+        holder_name=data.holder_name,
+        relationship=data.relationship,
+        financial=data.financial if data.financial is not None else data.category in FINANCIAL_CATEGORIES,
+        direct=data.direct if data.direct is not None else data.holder is Holder.SELF,
+        organisation_name=data.organisation_name,
+        organisation_key=normalise.organisation_key(data.organisation_name)
+        if data.organisation_name
+        else None,
+        company_number=data.company_number,
+        charity_number=data.charity_number,
+        description=data.description,
+        private=data.private,
+        start_date=data.start_date or clock.today(),
+        end_date=None,
+        created_by=actor.id,
+        created_at=now,
+        submitted_at=now,
+        updated_at=now,
+    )
+    session.add(interest)
+    await session.flush()
+    await audit_service.record(
+        session,
+        actor_id=actor.id,
+        action="interest.created",
+        entity_type="interest",
+        entity_id=interest.id,
+        after={**snapshot(interest), "acting_for": person_id if person_id != actor.id else None},
+    )
+    return interest
+
+
+async def get(session: AsyncSession, actor: Actor, interest_id: uuid.UUID) -> Interest:
+    """An interest the caller may see; anyone else's is a 404."""
+    interest = await session.scalar(readable(actor).where(Interest.id == interest_id))
+    if interest is None:
+        raise NotFound("interest")
+    return interest
+
+
+async def end(session: AsyncSession, actor: Actor, interest_id: uuid.UUID, end_date: date | None) -> Interest:
+    """Interests are never deleted: ended with a date, not before the start, and only once."""
+    interest = await get(session, actor, interest_id)
+    if interest.person_id != actor.id and not actor.has(Permission.INTERESTS_ACT_FOR_ANYONE):
+        raise Forbidden("Only the declarant or the governance clerk may end an interest")
+    ends_on = end_date or clock.today()
+    if ends_on < interest.start_date:
+        raise Unprocessable("end_date is before the interest's start_date", loc=("body", "end_date"))
+    before = snapshot(interest)
+    ended = await session.execute(
+        update(Interest)
+        .where(Interest.id == interest.id, Interest.end_date.is_(None))
+        .values(end_date=ends_on, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This interest has already ended")
+    await session.refresh(interest)
+    await audit_service.record(
+        session,
+        actor_id=actor.id,
+        action="interest.ended",
+        entity_type="interest",
+        entity_id=interest.id,
+        before=before,
+        after={
+            **snapshot(interest),
+            "acting_for": interest.person_id if interest.person_id != actor.id else None,
+        },
+    )
+    return interest
+
+
+@dataclass(frozen=True)
+class InterestFilter:
+    person_id: uuid.UUID | None = None
+    category: InterestCategory | None = None
+    holder: Holder | None = None
+    open_on: date | None = None
+    ended: bool | None = None
+
+
+async def list_interests(
+    session: AsyncSession, actor: Actor, filters: InterestFilter, page: PageParams
+) -> tuple[list[Interest], int]:
+    statement = readable(actor)
+    if filters.person_id is not None:
+        statement = statement.where(Interest.person_id == filters.person_id)
+    if filters.category is not None:
+        statement = statement.where(Interest.category == filters.category.value)
+    if filters.holder is not None:
+        statement = statement.where(Interest.holder == filters.holder.value)
+    if filters.open_on is not None:
+        statement = statement.where(interest_open_on(filters.open_on))
+    if filters.ended is not None:
+        statement = statement.where(
+            Interest.end_date.is_not(None) if filters.ended else Interest.end_date.is_(None)
+        )
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    rows = await session.scalars(
+        statement.order_by(Interest.start_date.desc(), Interest.created_at.desc(), Interest.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def open_interests(session: AsyncSession, person_id: uuid.UUID, day: date) -> list[Interest]:
+    """A person's interests open on a day, oldest first."""
+    rows = await session.scalars(
+        select(Interest)
+        .where(Interest.person_id == person_id, interest_open_on(day))
+        .order_by(Interest.start_date, Interest.created_at)
+    )
+    return list(rows)

@@ -1,0 +1,183 @@
+"""The published register as JSON, CSV and an accessible, printable HTML page."""
+
+import base64
+import hashlib
+import json
+from html import escape
+from typing import Any
+
+from app.core import csvfile
+from app.register.service import PublishedPerson, Register
+
+ROLE_LABELS = {
+    "member": "Member",
+    "trustee": "Trustee",
+    "local_governor": "Local governor",
+    "accounting_officer": "Accounting officer",
+}
+CATEGORY_LABELS = {
+    "directorship": "Directorship",
+    "shareholding": "Shareholding",
+    "employment": "Employment",
+    "partnership": "Partnership",
+    "trusteeship": "Trusteeship",
+    "governance_role": "Governance role in another school or trust",
+    "contract": "Contract or supplier relationship",
+    "land_property": "Land or property",
+    "relationship": "Close personal relationship",
+    "other": "Other",
+}
+HOLDER_LABELS = {
+    "self": "Own interest",
+    "spouse_partner": "Spouse or partner",
+    "family_member": "Family member",
+    "close_associate": "Close associate",
+}
+CSV_COLUMNS = (
+    "full_name", "appointments", "category", "holder", "organisation_name", "company_number",
+    "charity_number", "description", "financial", "direct", "start_date",
+)  # fmt: skip
+
+STYLE = "".join(
+    (
+        "body{font-family:system-ui,Arial,sans-serif;line-height:1.5;margin:1.5rem auto;max-width:72rem;",
+        "padding:0 1rem;color:#111;background:#fff}",
+        "h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-top:1px solid #888;padding-top:1rem}",
+        "table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}",
+        "caption{text-align:left;font-weight:600;padding:.25rem 0}",
+        "th,td{border:1px solid #666;padding:.35rem .5rem;text-align:left;vertical-align:top}",
+        "th{background:#eee}",
+        ".none{font-style:italic}a{color:#0645ad}",
+        "@media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}",
+        "table,tr{break-inside:avoid}a{color:#000}}",
+    )
+)
+STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+PAGE_CSP = (
+    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+def as_json_bytes(register: Register) -> bytes:
+    return json.dumps(register.as_json(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _appointments_text(appointments: list[dict[str, Any]]) -> str:
+    parts = []
+    for a in appointments:
+        text = f"{ROLE_LABELS.get(a['governance_role'], a['governance_role'])}"
+        if a["body"]:
+            text += f", {a['body']}"
+        text += f", from {a['appointed_on']}"
+        if a["stepped_down_on"]:
+            text += f" to {a['stepped_down_on']}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def as_csv(register: Register) -> str:
+    """One row per published interest; a person with none gets one row with the interest cells empty."""
+    rows: list[list[Any]] = []
+    for person in register.people:
+        appointments = _appointments_text(person.appointments)
+        if not person.interests:
+            rows.append([person.full_name, appointments, *[None] * (len(CSV_COLUMNS) - 2)])
+        for i in person.interests:
+            rows.append(
+                [
+                    person.full_name,
+                    appointments,
+                    i["category"],
+                    i["holder"],
+                    i["organisation_name"],
+                    i["company_number"],
+                    i["charity_number"],
+                    i["description"],
+                    i["financial"],
+                    i["direct"],
+                    i["start_date"],
+                ]
+            )
+    return csvfile.render(CSV_COLUMNS, rows)
+
+
+def _cell(value: Any) -> str:
+    return escape(str(value)) if value not in (None, "") else ""
+
+
+def _table(caption: str, headings: tuple[str, ...], rows: list[list[Any]]) -> str:
+    """A data table with a caption and column header cells, for screen readers."""
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return (
+        f"<table><caption>{escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+APPOINTMENT_HEADINGS = ("Role", "Body", "Appointed by", "Appointed on", "Term ends", "Stepped down")
+INTEREST_HEADINGS = (
+    "Kind",
+    "Whose",
+    "Organisation",
+    "Company or charity number",
+    "Details",
+    "Financial",
+    "Since",
+)
+
+
+def _person_html(person: PublishedPerson, index: int) -> str:
+    appointments = [
+        [
+            ROLE_LABELS.get(a["governance_role"], a["governance_role"]),
+            a["body"],
+            a["appointed_by"],
+            a["appointed_on"],
+            a["term_ends_on"],
+            a["stepped_down_on"],
+        ]
+        for a in person.appointments
+    ]
+    interests = [
+        [
+            CATEGORY_LABELS.get(i["category"], i["category"]),
+            HOLDER_LABELS.get(i["holder"], i["holder"]),
+            i["organisation_name"],
+            i["company_number"] or i["charity_number"],
+            i["description"],
+            "Yes" if i["financial"] else "No",
+            i["start_date"],
+        ]
+        for i in person.interests
+    ]
+    declared = (
+        _table("Declared interests", INTEREST_HEADINGS, interests)
+        if interests
+        else '<p class="none">No interests declared.</p>'
+    )
+    return (
+        f'<section aria-labelledby="person-{index}"><h2 id="person-{index}">{escape(person.full_name)}</h2>'
+        f"{_table('Appointments', APPOINTMENT_HEADINGS, appointments)}{declared}</section>"
+    )
+
+
+NOBODY = '<p class="none">Nobody is listed.</p>'
+
+
+def as_html(register: Register, trust_name: str) -> str:
+    """A plain page: a heading per person, captioned tables with header cells, print styles."""
+    title = f"Register of interests: {escape(trust_name)}" if trust_name else "Register of interests"
+    body = "".join(_person_html(p, n) for n, p in enumerate(register.people, start=1))
+    period = f"{register.period_from.isoformat()} and {register.as_of.isoformat()}"
+    return (
+        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{STYLE}</style></head><body><main><h1>{title}</h1>"
+        "<p>Members, trustees, local governors and the accounting officer who held an appointment between "
+        f"{period}, with their appointments and the interests they have declared. The register is kept up to "
+        "date at all times, as the Academy Trust Handbook requires.</p>"
+        '<p><a href="/api/v1/public/register?format=csv">Download the register as CSV</a></p>'
+        f"{body or NOBODY}</main></body></html>"
+    )

@@ -1,0 +1,52 @@
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from starlette.responses import HTMLResponse, Response
+
+from app.auth.dependencies import Public
+from app.core.deps import Session
+from app.core.responses import responses
+from app.core.routing import MediaTypeRoute
+from app.core.settings import get_settings
+from app.register import render, service
+
+router = APIRouter(tags=["register"], route_class=MediaTypeRoute)
+
+JSON_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The published register (JSON), or CSV with format=csv",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.get("/api/v1/public/register", response_class=Response, responses={**JSON_DOC, **responses(422)})
+async def published_register(
+    _: Public, session: Session, format: Literal["json", "csv"] = "json"
+) -> Response:
+    """Members, trustees, local governors and the accounting officer of the last 12 months; no login."""
+    if format == "csv":
+        content = await service.rendered(session, "csv", lambda r: render.as_csv(r).encode())
+        return Response(
+            content,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="register-of-interests.csv"'},
+        )
+    return Response(
+        await service.rendered(session, "json", render.as_json_bytes), media_type="application/json"
+    )
+
+
+@router.get(
+    "/register",
+    response_class=HTMLResponse,
+    responses={200: {"description": "The published register as a web page", "content": {"text/html": {}}}},
+)
+async def register_page(_: Public, session: Session) -> HTMLResponse:
+    """The published register as a plain, accessible, printable web page, fit to link from a school's site."""
+    trust_name = get_settings().trust_name
+    content = await service.rendered(session, "html", lambda r: render.as_html(r, trust_name).encode())
+    return HTMLResponse(content, headers={"Content-Security-Policy": render.PAGE_CSP})
