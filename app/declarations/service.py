@@ -15,8 +15,15 @@ from app.core import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.schemas import PageParams
 from app.declarations.models import Declaration, DeclarationCycle
-from app.declarations.schemas import CycleCreate, CycleStatusItem, DeclarationCreate, DeclarationState
+from app.declarations.schemas import (
+    CycleCreate,
+    CycleStatusItem,
+    DeclarationCreate,
+    DeclarationState,
+    InterestEnding,
+)
 from app.interests import service as interests_service
+from app.interests.models import Interest
 from app.interests.schemas import InterestRead
 from app.people.models import Appointment, Person, appointment_open_on
 
@@ -147,11 +154,7 @@ async def submit(session: AsyncSession, actor: Actor, data: DeclarationCreate) -
         select(Declaration.id).where(Declaration.cycle_id == cycle.id, Declaration.person_id == person_id)
     ):
         raise Conflict("A declaration has already been submitted in this cycle")
-    for ending in data.ended_interests:
-        interest = await interests_service.get(session, actor, ending.interest_id)
-        if interest.person_id != person_id:
-            raise Unprocessable("That interest is someone else's", loc=("body", "ended_interests"))
-        await interests_service.end(session, actor, interest.id, ending.end_date)
+    await _end_interests(session, actor, person_id, data.ended_interests)
     open_now = await interests_service.open_interests(session, person_id, clock.today())
     if data.nil_return and open_now:
         raise Unprocessable(
@@ -159,6 +162,25 @@ async def submit(session: AsyncSession, actor: Actor, data: DeclarationCreate) -
             loc=("body", "nil_return"),
         )
     return await _store(session, actor, cycle, person_id, data, open_now)
+
+
+async def _end_interests(
+    session: AsyncSession, actor: Actor, person_id: uuid.UUID, endings: list[InterestEnding]
+) -> None:
+    """End the interests the declarant no longer holds; each must be their own and still open (422)."""
+    for index, ending in enumerate(endings):
+        loc = ("body", "ended_interests", index)
+        # The same refusal for someone else's interest and a made-up id, so nothing is revealed.
+        interest = await session.scalar(
+            select(Interest).where(Interest.id == ending.interest_id, Interest.person_id == person_id)
+        )
+        if interest is None:
+            raise Unprocessable("No such interest of the declarant's", loc=(*loc, "interest_id"))
+        if interest.end_date is not None:
+            raise Unprocessable("This interest has already ended", loc=(*loc, "interest_id"))
+        if (ending.end_date or clock.today()) < interest.start_date:
+            raise Unprocessable("end_date is before the interest's start_date", loc=(*loc, "end_date"))
+        await interests_service.end(session, actor, interest.id, ending.end_date)
 
 
 async def _store(

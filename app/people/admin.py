@@ -49,7 +49,8 @@ async def import_people_file(content: bytes, *, dry_run: bool) -> tuple[bool, st
             report = await importer.import_people(session, COMMAND_LINE, content, dry_run=dry_run)
     except DomainError as exc:
         lines = [f"import-people: {exc.detail}"]
-        lines += [f"  line {e['loc'][-1]}: {e['msg']}" for e in exc.errors or []]
+        # Row errors are located ["file", line]; a whole-file refusal (["file"]) is the detail itself.
+        lines += [f"  line {e['loc'][-1]}: {e['msg']}" for e in exc.errors or [] if len(e["loc"]) > 1]
         return False, "\n".join(lines)
     finally:
         await get_database().dispose()

@@ -6,6 +6,7 @@ The standard library's csv module parses; the rules of each field are the API's 
 import csv
 import io
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,6 +59,20 @@ class ImportRejected(DomainError):
     status, code = 422, "import-rejected"
 
 
+class UnusableFile(ImportRejected):
+    """The file as a whole cannot be read as the people CSV; no row is looked at."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, errors=[{"loc": ["file"], "msg": detail}])
+
+
+@dataclass
+class _Record:
+    line: int  # where the record starts in the file (the header is line 1)
+    cells: dict[str, str]
+    extra_cells: bool
+
+
 @dataclass
 class _Row:
     number: int
@@ -92,9 +107,12 @@ def _value(adapter: TypeAdapter[str], raw: str, column: str, errors: list[str]) 
         return raw
 
 
-def _parse_row(number: int, record: dict[str, str], present: set[str]) -> tuple[_Row | None, RowReport]:
+def _parse_row(record: _Record, present: set[str]) -> tuple[_Row | None, RowReport]:
+    number = record.line
     errors: list[str] = []
-    cells = {k: (record.get(k) or "").strip() for k in COLUMNS}
+    if record.extra_cells:
+        errors.append(f"the row has more cells than the header's {len(present)} columns")
+    cells = {k: (record.cells.get(k) or "").strip() for k in COLUMNS}
     for column, text in cells.items():
         try:
             check_text(text)
@@ -119,35 +137,49 @@ def _parse_row(number: int, record: dict[str, str], present: set[str]) -> tuple[
     return row, report
 
 
-def _read(content: bytes) -> tuple[list[dict[str, str]], set[str]]:
-    """Rows keyed by lower-case column; raises ImportRejected for a file that is not a usable CSV."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected("The file is not UTF-8 text") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _header(reader: Iterator[list[str]]) -> list[str]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise ImportRejected("The file is empty: it needs a header line") from None
+        raise UnusableFile("The file is empty: it needs a header line") from None
     except csv.Error as exc:
-        raise ImportRejected(f"The file is not valid CSV: {exc}") from exc
+        raise UnusableFile(f"The file is not valid CSV: {exc}") from exc
     unknown = [h for h in header if h not in COLUMNS]
     missing = [h for h in REQUIRED if h not in header]
-    if unknown or missing or len(set(header)) != len(header):
-        raise ImportRejected(
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if unknown or missing or repeated:
+        raise UnusableFile(
             f"Columns must be {', '.join(COLUMNS)} (email and full_name required); "
-            f"unknown: {unknown or 'none'}, missing: {missing or 'none'}"
+            f"unknown: {unknown or 'none'}, missing: {missing or 'none'}, repeated: {repeated or 'none'}"
         )
+    return header
+
+
+def _read(content: bytes) -> tuple[list[_Record], set[str]]:
+    """Records keyed by lower-case column, each with the line it starts on (blank lines skipped but
+    counted, a quoted cell may span lines); raises UnusableFile for a file that is not a usable CSV."""
     try:
-        rows = [
-            dict(zip(header, values, strict=False)) for values in reader if any(v.strip() for v in values)
-        ]
-    except csv.Error as exc:
-        raise ImportRejected(f"The file is not valid CSV: {exc}") from exc
-    if len(rows) > MAX_ROWS:
-        raise ImportRejected(f"At most {MAX_ROWS} rows in one file")
-    return rows, set(header)
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnusableFile("The file is not UTF-8 text") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = _header(reader)
+    records: list[_Record] = []
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise UnusableFile(f"The file is not valid CSV (line {line}): {exc}") from exc
+        if not any(v.strip() for v in values):
+            continue
+        extra = any(v.strip() for v in values[len(header) :])
+        records.append(_Record(line, dict(zip(header, values, strict=False)), extra))
+        if len(records) > MAX_ROWS:
+            raise UnusableFile(f"At most {MAX_ROWS} rows in one file")
+    return records, set(header)
 
 
 async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, Any]:
@@ -197,7 +229,12 @@ async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | N
     schools = {
         name.lower(): school_id for school_id, name in await session.execute(select(School.id, School.name))
     }
-    new_schools = sorted({r.school for r, _ in parsed if r and r.school and r.school.lower() not in schools})
+    # One new school per name, whatever its case in the file: the first spelling met is kept.
+    first_spelling: dict[str, str] = {}
+    for r, _ in parsed:
+        if r and r.school and r.school.lower() not in schools:
+            first_spelling.setdefault(r.school.lower(), r.school)
+    new_schools = sorted(first_spelling.values())
     seen: set[str] = set()
     steps: list[tuple[_Row, RowReport, dict[str, Any] | None]] = []
     for row, report in parsed:
@@ -224,7 +261,7 @@ async def import_people(
 ) -> ImportReport:
     """Upsert by email; one invalid row and nothing changes; importing the same file again changes nothing."""
     records, present = await anyio.to_thread.run_sync(_read, content)
-    parsed = [_parse_row(n, record, present) for n, record in enumerate(records, start=2)]
+    parsed = [_parse_row(record, present) for record in records]
     plan = await _plan(session, actor, parsed)
     reports = [report for _, report in parsed]
     result = _summary(reports, dry_run, plan.new_schools)

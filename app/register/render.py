@@ -3,6 +3,8 @@
 import base64
 import hashlib
 import json
+import re
+from functools import cache
 from html import escape
 from typing import Any
 
@@ -64,14 +66,19 @@ def as_json_bytes(register: Register) -> bytes:
 
 
 def _appointments_text(appointments: list[dict[str, Any]]) -> str:
+    """Every published field of each appointment (body, appointed by, dates, term), in one cell."""
     parts = []
     for a in appointments:
         text = f"{ROLE_LABELS.get(a['governance_role'], a['governance_role'])}"
         if a["body"]:
             text += f", {a['body']}"
+        if a["appointed_by"]:
+            text += f", appointed by {a['appointed_by']}"
         text += f", from {a['appointed_on']}"
+        if a["term_ends_on"]:
+            text += f", term ends {a['term_ends_on']}"
         if a["stepped_down_on"]:
-            text += f" to {a['stepped_down_on']}"
+            text += f", stepped down {a['stepped_down_on']}"
         parts.append(text)
     return "; ".join(parts)
 
@@ -102,18 +109,28 @@ def as_csv(register: Register) -> str:
     return csvfile.render(CSV_COLUMNS, rows)
 
 
+# Most cells (dates, labels, plain names) hold nothing to escape; looking first is cheaper than
+# escaping a quarter of a million cells on a large register.
+_NEEDS_ESCAPING = re.compile(r"[&<>\"']")
+
+
 def _cell(value: Any) -> str:
-    return escape(str(value)) if value not in (None, "") else ""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    return escape(text) if _NEEDS_ESCAPING.search(text) else text
+
+
+@cache
+def _table_start(caption: str, headings: tuple[str, ...]) -> str:
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
+    return f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>"
 
 
 def _table(caption: str, headings: tuple[str, ...], rows: list[list[Any]]) -> str:
     """A data table with a caption and column header cells, for screen readers."""
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return (
-        f"<table><caption>{escape(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
+    body = "".join("<tr><td>" + "</td><td>".join(map(_cell, row)) + "</td></tr>" for row in rows)
+    return f"{_table_start(caption, headings)}{body}</tbody></table>"
 
 
 APPOINTMENT_HEADINGS = ("Role", "Body", "Appointed by", "Appointed on", "Term ends", "Stepped down")

@@ -1,0 +1,411 @@
+"""The published register at 5,000 people with 5 interests each: p50/p95 over HTTP, beside the bare queries.
+
+Not a test. One run measures, on the same database and the same machine:
+  - over HTTP (`probity serve`, one worker, 127.0.0.1, sequential httpx requests after a warm-up):
+    GET /api/v1/public/register, ?format=csv and GET /register, each
+      cached:   repeated requests with nothing written in between (the rendering is reused);
+      uncached: an audited write (PATCH /api/v1/appointments/{id}) before every timed request, so
+                each timed request rebuilds and re-renders the register (the PATCH is not timed);
+  - in-process, on the same database: the two SELECTs bare (driver rows, fetchall), the same through
+    SQLAlchemy (typed rows), app.register.service.build (queries and shaping), and each rendering.
+Target: p95 under 200 ms for every HTTP row on SQLite.
+
+    PYTHONPATH=. .venv/bin/python bench/register.py
+    PYTHONPATH=. .venv/bin/python bench/register.py --database-url postgresql://postgres@127.0.0.1:55433/
+
+With a PostgreSQL URL a new probity_bench_<hex> database is created on that server and dropped
+afterwards (the database named in the URL is left alone). Exit status: 0 PASS, 3 BELOW TARGET,
+1 when the run itself failed.
+"""
+
+import os
+
+# Settings are read once per process: fix them before anything imports the app. The server gets the
+# same keys, so a token issued here is accepted there.
+SERVER_ENV = {
+    "PROBITY_ENV": "development",
+    "PROBITY_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+    "PROBITY_AUDIT_KEY": "bench-audit-key-0123456789abcdef01234567890",
+}
+os.environ.update(SERVER_ENV)
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import random  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Awaitable, Callable, Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, date, datetime, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+import sqlalchemy  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+
+from app.auth.permissions import Role  # noqa: E402
+from app.auth.tokens import TokenService  # noqa: E402
+from app.cli import migrate  # noqa: E402
+from app.core.db import create_engine, sync_url  # noqa: E402
+from app.core.settings import get_settings  # noqa: E402
+from app.interests import normalise  # noqa: E402
+from app.interests.models import Interest  # noqa: E402
+from app.interests.schemas import FINANCIAL_CATEGORIES, InterestCategory  # noqa: E402
+from app.people.models import Appointment, Person, PersonRole, School  # noqa: E402
+from app.register import render, service  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROBITY = str(Path(sys.executable).parent / "probity")
+TARGET_MS = 200.0
+ENDPOINTS = (
+    ("GET /api/v1/public/register", "/api/v1/public/register"),
+    ("GET /api/v1/public/register?format=csv", "/api/v1/public/register?format=csv"),
+    ("GET /register (HTML)", "/register"),
+)
+FIRST = ("Alex", "Sam", "Priya", "Tom", "Aisha", "Chen", "Maria", "Owen", "Fatima", "Jo", "Ravi", "Ella")
+LAST = ("Smith", "Jones", "Patel", "Khan", "Williams", "Brown", "Taylor", "Davies", "Evans", "Wilson")
+ORGS = ("Oakwood", "Riverside", "Northgate", "Summit", "Beacon", "Harbour", "Meadow", "Kingsway")
+KINDS = ("Supplies Ltd", "Consulting LLP", "Trust", "Holdings PLC", "Academy Trust", "Foundation")
+
+
+# ---------------------------------------------------------------- the database
+
+
+@contextlib.contextmanager
+def bench_database(base_url: str | None) -> Iterator[str]:
+    """A new empty database: an SQLite file in a temp folder, or a new database on that server."""
+    if base_url is None or make_url(base_url).get_backend_name() == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="probity-bench-") as folder:
+            yield f"sqlite:///{Path(folder) / 'register-bench.db'}"
+        return
+    name = f"probity_bench_{uuid.uuid4().hex[:12]}"
+    admin = make_url(base_url).set(drivername="postgresql", database="postgres")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Seeded:
+    admin_id: uuid.UUID
+    appointment_id: uuid.UUID
+    listed: int
+    unlisted: int
+    interests: int
+
+
+def _person(n: int, now: datetime, school_ids: list[uuid.UUID], rng: random.Random) -> dict[str, Any]:
+    email = f"person{n:05d}@bench.test"
+    return {
+        "id": uuid.uuid4(), "email": email, "email_key": email.lower(),
+        "full_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {n:05d}",
+        "school_id": rng.choice(school_ids), "job_title": rng.choice((None, "Governor", "Parent governor")),
+        "active": True, "password_hash": None, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+def _appointment(
+    person_id: uuid.UUID, role: str, today: date, now: datetime, rng: random.Random
+) -> dict[str, Any]:
+    appointed = today - timedelta(days=rng.randint(30, 8 * 365))
+    stepped_down = None
+    if role != "staff" and rng.random() < 0.1:  # some left within the last 12 months: still listed
+        stepped_down = today - timedelta(days=rng.randint(1, 330))
+        appointed = min(appointed, stepped_down - timedelta(days=30))
+    return {
+        "id": uuid.uuid4(), "person_id": person_id, "governance_role": role,
+        "body": "Trust board" if role in ("trustee", "member") else f"{rng.choice(ORGS)} LGB",
+        "appointed_by": rng.choice(("Members", "Trust board", "Parents (elected)", "Diocese")),
+        "appointed_on": appointed, "term_ends_on": today + timedelta(days=rng.randint(30, 1400)),
+        "stepped_down_on": stepped_down, "created_at": now,
+    }  # fmt: skip
+
+
+def _interest(person_id: uuid.UUID, k: int, today: date, now: datetime, rng: random.Random) -> dict[str, Any]:
+    """As app.interests.service.create writes it: normalised number and name key, defaults by category."""
+    category = InterestCategory.MEMBERSHIP if k == 4 and rng.random() < 0.5 else rng.choice(
+        [c for c in InterestCategory if c is not InterestCategory.MEMBERSHIP]
+    )  # fmt: skip
+    holder = "spouse_partner" if rng.random() < 0.2 else "self"
+    organisation = f"{rng.choice(ORGS)} {rng.choice(ORGS)} {rng.choice(KINDS)}"
+    number = f"{rng.randint(1, 99_999_999)}" if category in FINANCIAL_CATEGORIES else None
+    charity = str(rng.randint(200_000, 1_199_999)) if category is InterestCategory.TRUSTEESHIP else None
+    return {
+        "id": uuid.uuid4(), "person_id": person_id, "category": category.value, "holder": holder,
+        "holder_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}" if holder != "self" else None,
+        "relationship": "wife" if holder != "self" else None,
+        "financial": category in FINANCIAL_CATEGORIES, "direct": holder == "self",
+        "organisation_name": organisation, "organisation_key": normalise.organisation_key(organisation),
+        "company_number": normalise.company_number(number) if number else None,
+        "charity_number": charity,
+        "description": f"Declared interest {k + 1}: a role with {organisation}, unpaid, since appointment.",
+        "private": rng.random() < 0.15,
+        "start_date": today - timedelta(days=rng.randint(0, 3000)), "end_date": None,
+        "created_by": person_id, "created_at": now, "submitted_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+def seed(url: str, people: int, interests_each: int, unlisted: int, rng: random.Random) -> Seeded:
+    """Bulk rows through the app's own tables, in one transaction (no audit events: the register never
+    reads them; the chain head stays at its genesis row, which the cache key reads)."""
+    now = datetime.now(UTC)
+    today = now.date()
+    schools = [{"id": uuid.uuid4(), "name": f"{org} School", "created_at": now} for org in ORGS]
+    school_ids = [s["id"] for s in schools]
+    person_rows, appointment_rows, interest_rows = [], [], []
+    roles = ("local_governor",) * 16 + ("trustee",) * 3 + ("member", "accounting_officer")
+    for n in range(people + unlisted):
+        person = _person(n, now, school_ids, rng)
+        person_rows.append(person)
+        if n < people:
+            appointment_rows.append(_appointment(person["id"], rng.choice(roles), today, now, rng))
+        elif n % 2:  # staff only: never listed
+            appointment_rows.append(_appointment(person["id"], "staff", today, now, rng))
+        else:  # a trustee who stepped down years ago: no longer listed
+            old = _appointment(person["id"], "trustee", today, now, rng)
+            old.update(appointed_on=today - timedelta(days=3000), stepped_down_on=today - timedelta(days=800))
+            appointment_rows.append(old)
+        interest_rows += [_interest(person["id"], k, today, now, rng) for k in range(interests_each)]
+    admin_id = uuid.uuid4()
+    person_rows.append(
+        {**_person(people + unlisted, now, school_ids, rng), "id": admin_id, "full_name": "Bench Clerk"}
+    )
+    engine = sqlalchemy.create_engine(sync_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(School), schools)
+            connection.execute(insert(Person), person_rows)
+            connection.execute(
+                insert(PersonRole), [{"person_id": admin_id, "role": Role.GOVERNANCE_ADMIN.value}]
+            )
+            connection.execute(insert(Appointment), appointment_rows)
+            connection.execute(insert(Interest), interest_rows)
+    finally:
+        engine.dispose()
+    return Seeded(admin_id, appointment_rows[0]["id"], people, unlisted, len(interest_rows))
+
+
+# ---------------------------------------------------------------- measuring
+
+
+@dataclass
+class Row:
+    what: str
+    samples: list[float]
+    size: int | None = None
+    judged: bool = False
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(url: str, log: Path) -> Iterator[str]:
+    """`probity serve` (migrations, then one uvicorn worker) on a free port; stopped afterwards."""
+    port = free_port()
+    env = {**os.environ, **SERVER_ENV, "PROBITY_DATABASE_URL": url, "PYTHONPATH": str(REPO_ROOT)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [PROBITY, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=out
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"probity serve exited: see {log}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("probity serve did not answer /healthz within 60 s")
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def timed_get(client: httpx.Client, path: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed, len(response.content)
+
+
+def measure_http(base: str, seeded: Seeded, token: str, requests: int, warmup: int) -> list[Row]:
+    rows: list[Row] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, timeout=30) as client:
+        listed = client.get("/api/v1/public/register").json()["total"]
+        if listed != seeded.listed:
+            raise RuntimeError(f"the register lists {listed} people, expected {seeded.listed}")
+        for label, path in ENDPOINTS:
+            for _ in range(warmup):
+                timed_get(client, path)
+            samples, size = [], 0
+            for _ in range(requests):
+                elapsed, size = timed_get(client, path)
+                samples.append(elapsed)
+            rows.append(Row(f"HTTP {label}, cached", samples, size, judged=True))
+        patch = f"/api/v1/appointments/{seeded.appointment_id}"
+        for label, path in ENDPOINTS:
+            samples = []
+            for n in range(requests):
+                # A real audited write moves the audit chain head: the next read must rebuild.
+                changed = client.patch(patch, json={"appointed_by": f"Members (minute {n})"}, headers=headers)
+                changed.raise_for_status()
+                elapsed, size = timed_get(client, path)
+                samples.append(elapsed)
+            rows.append(Row(f"HTTP {label}, uncached (after a PATCH)", samples, size, judged=True))
+    return rows
+
+
+async def _time(repeat: int, work: Callable[[], Awaitable[Any]]) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await work()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def measure_in_process(url: str, repeat: int) -> list[Row]:
+    """The floor: the same two SELECTs bare, through SQLAlchemy, and the service and renderers."""
+    engine = create_engine(url=url)
+    today = datetime.now(UTC).date()
+    statements = (service.appointments_statement(today), service.interests_statement(today))
+    compiled = [
+        str(s.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})) for s in statements
+    ]
+    rows: list[Row] = []
+    try:
+        async with engine.connect() as connection:
+
+            async def bare() -> None:
+                for sql in compiled:
+                    (await connection.exec_driver_sql(sql)).fetchall()
+
+            async def typed() -> None:
+                for statement in statements:
+                    (await connection.execute(statement)).all()
+
+            async with AsyncSession(bind=connection) as session:
+
+                async def build() -> Any:
+                    return await service.build(session, today)
+
+                register = await build()
+                await bare()  # warm both paths before timing
+                rows.append(
+                    Row(
+                        "in-process: the two SELECTs, bare SQL (driver rows, fetchall)",
+                        await _time(repeat, bare),
+                    )
+                )
+                rows.append(
+                    Row(
+                        "in-process: the two SELECTs through SQLAlchemy (typed rows)",
+                        await _time(repeat, typed),
+                    )
+                )
+                rows.append(Row("in-process: service.build (queries + shaping)", await _time(repeat, build)))
+            trust = get_settings().trust_name
+            for label, fn in (
+                ("json", lambda: render.as_json_bytes(register)),
+                ("csv", lambda: render.as_csv(register).encode()),
+                ("html", lambda: render.as_html(register, trust).encode()),
+            ):
+                size = len(fn())
+
+                async def run(fn: Callable[[], bytes] = fn) -> None:
+                    fn()
+
+                rows.append(Row(f"in-process: render {label}", await _time(repeat, run), size))
+    finally:
+        await engine.dispose()
+    return rows
+
+
+# ---------------------------------------------------------------- the report
+
+
+def report(backend: str, seeded: Seeded, seed_s: float, rows: list[Row]) -> bool:
+    print(
+        f"\ndatabase: {backend}; listed: {seeded.listed:,} people with 1 published appointment each; "
+        f"unlisted: {seeded.unlisted:,}; interests: {seeded.interests:,} (seeded in {seed_s:.1f} s)"
+    )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} (a shared machine: read p95 with that)\n")
+    width = max(len(r.what) for r in rows)
+    print(f"{'what':<{width}}  {'n':>4}  {'p50 ms':>8}  {'p95 ms':>8}  {'max ms':>8}  {'bytes':>10}")
+    for r in rows:
+        size = f"{r.size:,}" if r.size is not None else ""
+        numbers = f"{len(r.samples):>4}  {r.pct(50):>8.1f}  {r.pct(95):>8.1f}  {max(r.samples):>8.1f}"
+        print(f"{r.what:<{width}}  {numbers}  {size:>10}")
+    worst = max((r for r in rows if r.judged), key=lambda r: r.pct(95))
+    ok = worst.pct(95) < TARGET_MS
+    verdict = "PASS" if ok else "BELOW TARGET"
+    print(f"\ntarget: p95 < {TARGET_MS:.0f} ms for every HTTP row; worst: {worst.what} at p95 "
+          f"{worst.pct(95):.1f} ms -> {verdict}")  # fmt: skip
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="postgresql://... server to create a bench database on")
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--interests", type=int, default=5)
+    parser.add_argument("--unlisted", type=int, default=1000, help="staff-only and long-gone people (noise)")
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per HTTP row")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=20, help="in-process repetitions")
+    args = parser.parse_args()
+    rng = random.Random(20261122)  # the same data every run
+    with bench_database(args.database_url) as url, tempfile.TemporaryDirectory() as folder:
+        backend = make_url(url).get_backend_name()
+        migrate(url)
+        started = time.perf_counter()
+        seeded = seed(url, args.people, args.interests, args.unlisted, rng)
+        seed_s = time.perf_counter() - started
+        token = TokenService(get_settings()).issue(seeded.admin_id).access_token
+        with server(url, Path(folder) / "serve.log") as base:
+            rows = measure_http(base, seeded, token, args.requests, args.warmup)
+        rows += asyncio.run(measure_in_process(url, args.repeat))
+        return 0 if report(backend, seeded, seed_s, rows) else 3
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as exc:  # a failed run, not a verdict
+        print(f"bench/register.py: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)

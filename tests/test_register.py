@@ -1,0 +1,556 @@
+"""The published register: who is listed, what of theirs is published, and never anything else."""
+
+import base64
+import csv
+import hashlib
+import io
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from app.auth.permissions import Role
+from app.core import clock
+from app.register import render
+
+REGISTER = "/api/v1/public/register"
+PAGE = "/register"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def days_ago(days: int) -> str:
+    return (clock.today() - timedelta(days=days)).isoformat()
+
+
+def days_ahead(days: int) -> str:
+    return (clock.today() + timedelta(days=days)).isoformat()
+
+
+async def add_person(
+    client: AsyncClient, admin: Any, full_name: str, governance_roles: tuple[str, ...] = ()
+) -> str:
+    """A person created over the API; governance roles open appointments from today."""
+    slug = re.sub(r"[^a-z0-9]+", ".", full_name.lower()).strip(".") or "person"
+    body = {
+        "email": f"{slug}.{len(full_name)}@trust.test",
+        "full_name": full_name,
+        "governance_roles": list(governance_roles),
+    }
+    response = await client.post("/api/v1/people", json=body, headers=admin.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def appoint(client: AsyncClient, admin: Any, person_id: str, **fields: Any) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/v1/people/{person_id}/appointments", json=fields, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def declare(client: AsyncClient, admin: Any, person_id: str, **fields: Any) -> dict[str, Any]:
+    """An interest declared by the clerk for the person."""
+    response = await client.post(
+        "/api/v1/interests", json={"person_id": person_id, **fields}, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def trustee(client: AsyncClient, admin: Any, full_name: str) -> str:
+    return await add_person(client, admin, full_name, ("trustee",))
+
+
+async def published(client: AsyncClient) -> dict[str, Any]:
+    response = await client.get(REGISTER)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def names(register: dict[str, Any]) -> set[str]:
+    return {item["full_name"] for item in register["items"]}
+
+
+def entry(register: dict[str, Any], full_name: str) -> dict[str, Any]:
+    found = [item for item in register["items"] if item["full_name"] == full_name]
+    assert len(found) == 1, f"{full_name} is listed {len(found)} times"
+    return dict(found[0])
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def all_renderings(client: AsyncClient) -> dict[str, str]:
+    """The register as published in every form, as text."""
+    responses = {
+        "json": await client.get(REGISTER),
+        "csv": await client.get(REGISTER, params={"format": "csv"}),
+        "html": await client.get(PAGE),
+    }
+    for kind, response in responses.items():
+        assert response.status_code == 200, (kind, response.text)
+    return {kind: response.text for kind, response in responses.items()}
+
+
+# ---------------------------------------------------------------- who is listed
+
+
+class TestWhoIsListed:
+    @pytest.mark.parametrize("role", ["member", "trustee", "local_governor", "accounting_officer"])
+    async def test_each_published_governance_role_is_listed(
+        self, client: AsyncClient, caller, role: str
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await add_person(client, admin, f"Holder Of {role}", (role,))
+        register = await published(client)
+        assert f"Holder Of {role}" in names(register)
+        assert [a["governance_role"] for a in entry(register, f"Holder Of {role}")["appointments"]] == [role]
+
+    async def test_staff_only_and_people_without_an_appointment_are_not_listed(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await add_person(client, admin, "Stella Staff", ("staff",))
+        declarant = await add_person(client, admin, "Dora Declarant")
+        await declare(client, admin, declarant, category="directorship", organisation_name="Dora Ltd")
+        await trustee(client, admin, "Terry Trustee")
+        listed = names(await published(client))
+        assert "Terry Trustee" in listed
+        assert "Stella Staff" not in listed and "Dora Declarant" not in listed
+        assert admin.person.full_name not in listed
+
+    async def test_someone_who_stepped_down_11_months_ago_is_still_listed(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await add_person(client, admin, "Recent Leaver")
+        await appoint(
+            client, admin, person, governance_role="trustee", appointed_on="2019-09-01",
+            stepped_down_on=days_ago(335),
+        )  # fmt: skip
+        register = await published(client)
+        appointment = entry(register, "Recent Leaver")["appointments"][0]
+        assert appointment["stepped_down_on"] == days_ago(335)
+
+    async def test_someone_who_stepped_down_13_months_ago_is_not_listed(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await add_person(client, admin, "Long Gone")
+        await appoint(
+            client, admin, person, governance_role="trustee", appointed_on="2019-09-01",
+            stepped_down_on=days_ago(395),
+        )  # fmt: skip
+        assert "Long Gone" not in names(await published(client))
+
+    async def test_a_term_that_ran_out_within_12_months_is_listed_and_one_before_is_not(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        recent = await add_person(client, admin, "Term Ended Recently")
+        old = await add_person(client, admin, "Term Ended Long Ago")
+        await appoint(
+            client, admin, recent, governance_role="member", appointed_on="2018-01-01",
+            term_ends_on=days_ago(300),
+        )  # fmt: skip
+        await appoint(
+            client, admin, old, governance_role="member", appointed_on="2018-01-01",
+            term_ends_on=days_ago(400),
+        )  # fmt: skip
+        listed = names(await published(client))
+        assert "Term Ended Recently" in listed and "Term Ended Long Ago" not in listed
+
+    async def test_someone_appointed_in_the_future_is_not_yet_listed(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await add_person(client, admin, "Future Governor")
+        await appoint(client, admin, person, governance_role="local_governor", appointed_on=days_ahead(30))
+        assert "Future Governor" not in names(await published(client))
+
+    async def test_an_inactive_person_with_a_recent_appointment_is_still_listed(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await add_person(client, admin, "Departed Trustee")
+        await appoint(
+            client, admin, person, governance_role="trustee", appointed_on="2020-01-01",
+            stepped_down_on=days_ago(30),
+        )  # fmt: skip
+        response = await client.patch(
+            f"/api/v1/people/{person}", json={"active": False}, headers=admin.headers
+        )
+        assert response.status_code == 200
+        assert "Departed Trustee" in names(await published(client))
+
+    async def test_no_login_is_needed(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Open Book")
+        for url, params in ((REGISTER, {}), (REGISTER, {"format": "csv"}), (PAGE, {})):
+            response = await client.get(url, params=params)
+            assert "authorization" not in response.request.headers
+            assert response.status_code == 200, (url, params, response.text)
+            assert "Open Book" in response.text
+
+    async def test_an_unknown_format_is_a_422(self, client: AsyncClient) -> None:
+        response = await client.get(REGISTER, params={"format": "xml"})
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+# ---------------------------------------------------------------- what is published
+
+
+class TestAppointmentsShown:
+    async def test_body_appointed_by_dates_and_term_are_shown(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await add_person(client, admin, "Petra Chair")
+        await appoint(
+            client, admin, person, governance_role="trustee", body="Trust board",
+            appointed_by="Members", appointed_on="2023-09-01", term_ends_on="2027-08-31",
+        )  # fmt: skip
+        await appoint(
+            client, admin, person, governance_role="local_governor", body="Hillside LGB",
+            appointed_by="Trust board", appointed_on="2021-09-01", stepped_down_on=days_ago(60),
+        )  # fmt: skip
+        register = await published(client)
+        assert entry(register, "Petra Chair")["appointments"] == [
+            {
+                "governance_role": "local_governor",
+                "body": "Hillside LGB",
+                "appointed_by": "Trust board",
+                "appointed_on": "2021-09-01",
+                "term_ends_on": None,
+                "stepped_down_on": days_ago(60),
+            },
+            {
+                "governance_role": "trustee",
+                "body": "Trust board",
+                "appointed_by": "Members",
+                "appointed_on": "2023-09-01",
+                "term_ends_on": "2027-08-31",
+                "stepped_down_on": None,
+            },
+        ]
+        rendered = await all_renderings(client)
+        for kind in ("csv", "html"):
+            for text in ("Hillside LGB", "Trust board", "Members", "2023-09-01", "2027-08-31", days_ago(60)):
+                assert text in rendered[kind], (kind, text)
+
+    async def test_a_staff_appointment_of_a_listed_person_is_not_shown(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await add_person(client, admin, "Dual Role", ("staff", "trustee"))
+        appointments = entry(await published(client), "Dual Role")["appointments"]
+        assert [a["governance_role"] for a in appointments] == ["trustee"]
+
+    async def test_the_period_is_the_last_12_months(self, client: AsyncClient) -> None:
+        register = await published(client)
+        today = clock.today()
+        assert register["as_of"] == today.isoformat()
+        period_from = date.fromisoformat(register["period_from"])
+        assert today - timedelta(days=366) <= period_from <= today - timedelta(days=365)
+        assert register["total"] == len(register["items"])
+
+    async def test_12_months_are_calendar_months_and_the_first_day_counts(
+        self, client: AsyncClient, caller, fixed_clock
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        on_the_day = await add_person(client, admin, "Left On The First Day")
+        day_before = await add_person(client, admin, "Left The Day Before")
+        for person, left in ((on_the_day, "2027-02-28"), (day_before, "2027-02-27")):
+            await appoint(
+                client, admin, person, governance_role="trustee", appointed_on="2020-01-01",
+                stepped_down_on=left,
+            )  # fmt: skip
+        fixed_clock(datetime(2028, 2, 29, 9, 0, tzinfo=UTC))  # a leap day: a year back is 28 February
+        register = await published(client)
+        assert (register["as_of"], register["period_from"]) == ("2028-02-29", "2027-02-28")
+        assert "Left On The First Day" in names(register)
+        assert "Left The Day Before" not in names(register)
+
+
+class TestInterestsShown:
+    async def test_open_interests_are_shown_with_their_details(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Ivy Interests")
+        await declare(
+            client, admin, person, category="directorship", organisation_name="Oakwood Supplies Ltd",
+            company_number="1234567", description="Non-executive director", start_date="2022-04-01",
+        )  # fmt: skip
+        interests = entry(await published(client), "Ivy Interests")["interests"]
+        assert interests == [
+            {
+                "category": "directorship",
+                "holder": "self",
+                "organisation_name": "Oakwood Supplies Ltd",
+                "company_number": "01234567",
+                "charity_number": None,
+                "description": "Non-executive director",
+                "financial": True,
+                "direct": True,
+                "start_date": "2022-04-01",
+            }
+        ]
+
+    async def test_an_ended_interest_is_not_shown(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Ended Ernie")
+        kept = await declare(client, admin, person, category="trusteeship", organisation_name="Kept Charity")
+        gone = await declare(client, admin, person, category="employment", organisation_name="Old Employer")
+        ended = await client.post(f"/api/v1/interests/{gone['id']}/end", json={}, headers=admin.headers)
+        assert ended.status_code == 200, ended.text
+        interests = entry(await published(client), "Ended Ernie")["interests"]
+        assert [i["organisation_name"] for i in interests] == [kept["organisation_name"]]
+        rendered = await all_renderings(client)
+        assert all("Old Employer" not in text for text in rendered.values())
+
+    async def test_an_interest_starting_in_the_future_is_not_yet_shown(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Future Interest")
+        await declare(
+            client, admin, person, category="contract", organisation_name="Next Year Contracts",
+            start_date=days_ahead(10),
+        )  # fmt: skip
+        assert entry(await published(client), "Future Interest")["interests"] == []
+
+    async def test_a_listed_person_without_interests_is_listed_with_none(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Nil Return")
+        rendered = await all_renderings(client)
+        assert entry(await published(client), "Nil Return")["interests"] == []
+        (row,) = [r for r in csv_rows(rendered["csv"]) if r["full_name"] == "Nil Return"]
+        assert row["category"] == "" and row["organisation_name"] == ""
+        assert "No interests declared." in rendered["html"]
+
+
+class TestPublicationExclusions:
+    async def test_a_membership_interest_is_never_published(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Union Member")
+        await declare(
+            client, admin, person, category="membership", organisation_name="Teachers Union Branch 42",
+            description="Branch secretary",
+        )  # fmt: skip
+        assert entry(await published(client), "Union Member")["interests"] == []
+        for kind, text in (await all_renderings(client)).items():
+            assert "Teachers Union Branch 42" not in text, kind
+            assert "Branch secretary" not in text, kind
+            assert "membership" not in text.lower(), kind
+
+    @pytest.mark.parametrize("holder", ["spouse_partner", "family_member", "close_associate"])
+    async def test_the_name_and_relationship_of_someone_else_are_never_published(
+        self, client: AsyncClient, caller, holder: str
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Married Trustee")
+        await declare(
+            client, admin, person, category="directorship", holder=holder,
+            holder_name="Quentin Zyxwardson", relationship="husband of twenty years",
+            organisation_name="Spouse Holdings Ltd",
+        )  # fmt: skip
+        interest = entry(await published(client), "Married Trustee")["interests"][0]
+        assert interest["holder"] == holder and interest["organisation_name"] == "Spouse Holdings Ltd"
+        assert "holder_name" not in interest and "relationship" not in interest
+        for kind, text in (await all_renderings(client)).items():
+            assert "Spouse Holdings Ltd" in text, kind
+            assert "Zyxwardson" not in text, kind
+            assert "husband of twenty years" not in text, kind
+
+    async def test_a_private_description_is_never_published_but_the_organisation_is(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Private Pat")
+        await declare(
+            client, admin, person, category="shareholding", organisation_name="Acme Widgets PLC",
+            description="Holds 12% through a family trust (confidential)", private=True,
+        )  # fmt: skip
+        interest = entry(await published(client), "Private Pat")["interests"][0]
+        assert interest["organisation_name"] == "Acme Widgets PLC" and interest["description"] is None
+        assert "private" not in interest
+        for kind, text in (await all_renderings(client)).items():
+            assert "Acme Widgets PLC" in text, kind
+            assert "family trust" not in text, kind
+
+    async def test_nobody_outside_the_published_roles_appears_in_any_form(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        staff = await add_person(client, admin, "Hidden Staffer", ("staff",))
+        await declare(client, admin, staff, category="employment", organisation_name="Staffer Side Job")
+        old = await add_person(client, admin, "Hidden Former Trustee")
+        await appoint(
+            client, admin, old, governance_role="trustee", appointed_on="2015-01-01",
+            stepped_down_on=days_ago(500),
+        )  # fmt: skip
+        await declare(client, admin, old, category="contract", organisation_name="Former Contract Co")
+        await trustee(client, admin, "Visible Trustee")
+        for kind, text in (await all_renderings(client)).items():
+            assert "Visible Trustee" in text, kind
+            for hidden in ("Hidden Staffer", "Staffer Side Job", "Hidden Former Trustee", "Former Contract"):
+                assert hidden not in text, (kind, hidden)
+            assert "@trust.test" not in text, kind  # no email address is ever published
+
+
+# ---------------------------------------------------------------- the forms
+
+
+class TestCsv:
+    async def test_csv_has_a_header_and_one_row_per_interest(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Csv Carol")
+        await declare(
+            client, admin, person, category="trusteeship", organisation_name="Carol Charity",
+            charity_number="1012345", start_date="2021-01-01",
+        )  # fmt: skip
+        await declare(
+            client, admin, person, category="land_property", description="Owns a field by the school",
+            start_date="2022-01-01",
+        )  # fmt: skip
+        response = await client.get(REGISTER, params={"format": "csv"})
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+        assert "attachment" in response.headers["content-disposition"]
+        header = next(csv.reader(io.StringIO(response.text)))
+        assert tuple(header) == render.CSV_COLUMNS
+        rows = [r for r in csv_rows(response.text) if r["full_name"] == "Csv Carol"]
+        assert [
+            (r["category"], r["organisation_name"], r["charity_number"], r["start_date"]) for r in rows
+        ] == [
+            ("trusteeship", "Carol Charity", "1012345", "2021-01-01"),
+            ("land_property", "", "", "2022-01-01"),
+        ]
+        assert rows[1]["description"] == "Owns a field by the school" and rows[1]["financial"] == "true"
+        assert all("Trustee" in r["appointments"] for r in rows)
+
+    async def test_a_cell_that_looks_like_a_formula_is_defused(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "=HYPERLINK(evil)")
+        response = await client.get(REGISTER, params={"format": "csv"})
+        names_in_csv = [r["full_name"] for r in csv_rows(response.text)]
+        assert "'=HYPERLINK(evil)" in names_in_csv and "=HYPERLINK(evil)" not in names_in_csv
+
+
+class TestHtmlPage:
+    async def test_the_page_is_an_accessible_html_document(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Page Person")
+        await declare(client, admin, person, category="employment", organisation_name="Page Employer")
+        response = await client.get(PAGE)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert "attachment" not in response.headers.get("content-disposition", "")
+        page = response.text
+        assert page.startswith("<!doctype html>")
+        assert re.search(r'<html lang="[a-zA-Z-]+"', page)
+        assert re.search(r"<title>[^<]*Register of interests[^<]*</title>", page)
+        assert page.count("<h1>") == 1
+        assert "<h2" in page and "Page Person" in page and "Page Employer" in page
+        tables = page.count("<table")
+        assert tables >= 2 and page.count("<caption>") == tables
+        header_cells = re.findall(r"<th\b[^>]*>", page)
+        assert header_cells and all(cell == '<th scope="col">' for cell in header_cells)
+        assert "@media print" in page
+
+    async def test_names_are_html_escaped(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "<script>alert(1)</script> Smith")
+        await declare(client, admin, person, category="other", organisation_name='Bad "Org" <b>bold</b>')
+        page = (await client.get(PAGE)).text
+        assert "<script>" not in page and "<b>bold</b>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Smith" in page
+        assert "&lt;b&gt;bold&lt;/b&gt;" in page
+
+    async def test_the_page_has_a_strict_content_security_policy(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Policy Person")
+        response = await client.get(PAGE)
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy and "script-src" not in policy
+        # The page's only style is inline: the policy allows exactly it, by hash.
+        style = re.search(r"<style>(.*?)</style>", response.text, re.S)
+        assert style is not None
+        digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+        assert f"style-src 'sha256-{digest}'" in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+    async def test_the_page_links_to_the_csv(self, client: AsyncClient) -> None:
+        page = (await client.get(PAGE)).text
+        assert 'href="/api/v1/public/register?format=csv"' in page
+
+
+# ---------------------------------------------------------------- freshness of the cached renderings
+
+
+class TestFreshness:
+    async def test_a_new_interest_appears_at_once_and_disappears_when_ended(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await trustee(client, admin, "Fresh Fred")
+        before = await all_renderings(client)
+        assert all("Brand New Ventures" not in text for text in before.values())
+        interest = await declare(
+            client, admin, person, category="directorship", organisation_name="Brand New Ventures"
+        )
+        shown = await all_renderings(client)
+        assert all("Brand New Ventures" in text for text in shown.values()), shown
+        ended = await client.post(f"/api/v1/interests/{interest['id']}/end", json={}, headers=admin.headers)
+        assert ended.status_code == 200
+        after = await all_renderings(client)
+        assert all("Brand New Ventures" not in text for text in after.values()), after
+
+    async def test_a_change_of_name_and_an_appointment_show_at_once(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await add_person(client, admin, "Not Yet Listed")
+        assert "Not Yet Listed" not in (await all_renderings(client))["html"]
+        await appoint(client, admin, person, governance_role="member", body="Members")
+        assert "Not Yet Listed" in (await all_renderings(client))["html"]
+        renamed = await client.patch(
+            f"/api/v1/people/{person}", json={"full_name": "Renamed Member"}, headers=admin.headers
+        )
+        assert renamed.status_code == 200
+        for kind, text in (await all_renderings(client)).items():
+            assert "Renamed Member" in text and "Not Yet Listed" not in text, kind
+
+    async def test_the_register_follows_the_date(self, client: AsyncClient, caller, fixed_clock) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        leaver = await add_person(client, admin, "Almost A Year Gone")
+        await appoint(
+            client, admin, leaver, governance_role="trustee", appointed_on="2018-01-01",
+            stepped_down_on=days_ago(360),
+        )  # fmt: skip
+        stayer = await trustee(client, admin, "Still Serving")
+        interest = await declare(
+            client, admin, stayer, category="employment", organisation_name="Short Contract Employer"
+        )
+        ends = days_ahead(5)
+        ended = await client.post(
+            f"/api/v1/interests/{interest['id']}/end", json={"end_date": ends}, headers=admin.headers
+        )
+        assert ended.status_code == 200
+        today = await all_renderings(client)
+        for kind, text in today.items():
+            assert "Almost A Year Gone" in text and "Short Contract Employer" in text, kind
+        # Ten days on, with nothing written in between: the cached renderings must not be served.
+        fixed_clock(datetime.combine(clock.today() + timedelta(days=10), time(12), tzinfo=UTC))
+        later = await all_renderings(client)
+        for kind, text in later.items():
+            assert "Still Serving" in text, kind
+            assert "Almost A Year Gone" not in text and "Short Contract Employer" not in text, kind
+        assert (await published(client))["as_of"] == clock.today().isoformat()
