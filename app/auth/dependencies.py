@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from app.auth.tokens import TokenService
 from app.core import clock
 from app.core.deps import Session
 from app.core.errors import Forbidden, Unauthorized
+from app.core.routing import refuse_unacceptable
 from app.core.settings import get_settings
 from app.people.models import Appointment, Person, PersonRole, appointment_open_on
 
@@ -99,18 +100,19 @@ async def current_actor(session: Session, token: Annotated[str | None, Depends(_
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[Actor | None]]:
-    """A dependency that admits only callers holding the permission (401 anonymous, 403 others)."""
+    """Admits only callers holding the permission (401 anonymous, 403 others), then judges the body."""
     if permission is Permission.PUBLIC:
 
-        async def public() -> None:
-            return None
+        async def public(request: Request) -> None:
+            await refuse_unacceptable(request)
 
         public.permission = permission  # type: ignore[attr-defined]
         return public
 
-    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def check(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if not actor.has(permission):
             raise Forbidden(f"Your roles do not allow this ({permission.value})")
+        await refuse_unacceptable(request)
         return actor
 
     check.permission = permission  # type: ignore[attr-defined]

@@ -18,6 +18,10 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
 def _valid_email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError("not a valid email address")
+    # The lower-cased copy carries the uniqueness constraint, and lower-casing can lengthen a
+    # string ("İ" becomes two characters): both must fit the column.
+    if len(value.lower()) > EMAIL_MAX:
+        raise ValueError(f"the address is longer than {EMAIL_MAX} characters once lower-cased")
     return value
 
 

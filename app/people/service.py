@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -31,11 +32,17 @@ from app.people.schemas import (
 
 async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate) -> School:
     """School names are unique."""
-    if await session.scalar(select(School.id).where(func.lower(School.name) == data.name.lower())):
+    # SQLite's lower() folds ASCII only, so the exact name is compared too; the unique constraint
+    # settles a race between two requests.
+    same = or_(School.name == data.name, func.lower(School.name) == data.name.lower())
+    if await session.scalar(select(School.id).where(same)):
         raise Conflict(f"A school called {data.name!r} already exists")
     school = School(id=uuid.uuid4(), name=data.name, created_at=clock.now())
     session.add(school)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A school called {data.name!r} already exists") from exc
     await audit_service.record(
         session,
         actor_id=actor.id,
@@ -333,7 +340,7 @@ async def list_appointments(
     rows = await session.scalars(
         select(Appointment)
         .where(condition)
-        .order_by(Appointment.appointed_on, Appointment.created_at)
+        .order_by(Appointment.appointed_on, Appointment.created_at, Appointment.id)
         .limit(page.limit)
         .offset(page.offset)
     )

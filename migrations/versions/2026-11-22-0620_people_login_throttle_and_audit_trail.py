@@ -135,6 +135,7 @@ def _create_people_tables() -> None:
         sa.Column("email_key", sa.String(length=254), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("first_failure_at", TIMESTAMP, nullable=False),
+        sa.Column("last_failure_at", TIMESTAMP, nullable=True),
         sa.Column("locked_until", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("email_key", name=op.f("pk_login_throttles")),
     )
