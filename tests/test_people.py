@@ -41,6 +41,19 @@ class TestSchools:
         again = await client.post("/api/v1/schools", json={"name": "oak"}, headers=admin.headers)
         assert again.status_code == 409
 
+    async def test_school_names_are_unique_whatever_their_case_beyond_ascii(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        first = await client.post(
+            "/api/v1/schools", json={"name": "École Saint-Étienne"}, headers=admin.headers
+        )
+        assert first.status_code == 201
+        again = await client.post(
+            "/api/v1/schools", json={"name": "ÉCOLE SAINT-ÉTIENNE"}, headers=admin.headers
+        )
+        assert again.status_code == 409
+
     async def test_an_unknown_school_is_a_404(self, client: AsyncClient, caller) -> None:
         declarant = await caller()
         response = await client.get(f"/api/v1/schools/{uuid.uuid4()}", headers=declarant.headers)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,14 +30,19 @@ from app.people.schemas import (
 # ---------------------------------------------------------------- schools
 
 
+def school_key(name: str) -> str:
+    """The form in which school names are compared: case-folded, spaces collapsed."""
+    return " ".join(name.split()).casefold()
+
+
 async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate) -> School:
     """School names are unique."""
-    # SQLite's lower() folds ASCII only, so the exact name is compared too; the unique constraint
-    # settles a race between two requests.
-    same = or_(School.name == data.name, func.lower(School.name) == data.name.lower())
-    if await session.scalar(select(School.id).where(same)):
+    # Folded in Python, not with SQL lower(), which folds only ASCII on SQLite; the unique
+    # constraint settles a race between two requests.
+    name_key = school_key(data.name)
+    if await session.scalar(select(School.id).where(School.name_key == name_key)):
         raise Conflict(f"A school called {data.name!r} already exists")
-    school = School(id=uuid.uuid4(), name=data.name, created_at=clock.now())
+    school = School(id=uuid.uuid4(), name=data.name, name_key=name_key, created_at=clock.now())
     session.add(school)
     try:
         await session.flush()
