@@ -61,6 +61,7 @@ from app.interests import normalise  # noqa: E402
 from app.interests.models import Interest  # noqa: E402
 from app.interests.schemas import FINANCIAL_CATEGORIES, InterestCategory  # noqa: E402
 from app.people.models import Appointment, Person, PersonRole, School  # noqa: E402
+from app.people.service import school_key  # noqa: E402
 from app.register import render, service  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +165,15 @@ def seed(url: str, people: int, interests_each: int, unlisted: int, rng: random.
     reads them; the chain head stays at its genesis row, which the cache key reads)."""
     now = datetime.now(UTC)
     today = now.date()
-    schools = [{"id": uuid.uuid4(), "name": f"{org} School", "created_at": now} for org in ORGS]
+    schools = [
+        {
+            "id": uuid.uuid4(),
+            "name": f"{org} School",
+            "name_key": school_key(f"{org} School"),
+            "created_at": now,
+        }
+        for org in ORGS
+    ]
     school_ids = [s["id"] for s in schools]
     person_rows, appointment_rows, interest_rows = [], [], []
     roles = ("local_governor",) * 16 + ("trustee",) * 3 + ("member", "accounting_officer")

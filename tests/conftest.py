@@ -75,7 +75,17 @@ async def client(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.Asy
     """An HTTP client for the app, every request inside the test's transaction."""
 
     async def test_session() -> AsyncIterator[AsyncSession]:
-        yield session
+        # As in production, a request that fails leaves nothing behind: its work is a savepoint
+        # rolled back on error (a route that commits before refusing, like login, keeps its work).
+        request_work = await session.begin_nested()
+        try:
+            yield session
+        except BaseException:
+            if request_work.is_active:
+                await request_work.rollback()
+            raise
+        if request_work.is_active:
+            await request_work.commit()
 
     app.dependency_overrides[get_session] = test_session
     transport = httpx.ASGITransport(app=app)

@@ -20,7 +20,11 @@ DEFAULT_PASSWORD = "a perfectly long password"
 @dataclass(frozen=True)
 class Caller:
     person: PersonRead
-    headers: dict[str, str]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """A token issued now, by the app's clock: still valid after a test moves the clock on."""
+        return bearer(self.person.id)
 
     @property
     def id(self) -> uuid.UUID:
@@ -33,7 +37,7 @@ def bearer(person_id: uuid.UUID) -> dict[str, str]:
 
 async def make_school(session: AsyncSession, name: str | None = None) -> School:
     return await people_service.create_school(
-        session, _system_actor(), SchoolCreate(name=name or f"School {next(_counter)}")
+        session, system_actor(), SchoolCreate(name=name or f"School {next(_counter)}")
     )
 
 
@@ -62,10 +66,11 @@ async def make_person(
 
 async def make_caller(session: AsyncSession, *roles: Role, **kwargs: Any) -> Caller:
     person = await make_person(session, *roles, **kwargs)
-    return Caller(person=person, headers=bearer(person.id))
+    return Caller(person=person)
 
 
-def _system_actor() -> Any:
+def system_actor() -> Any:
+    """A governance_admin that is nobody in particular, for setting up records in tests."""
     from app.auth.dependencies import Actor
     from app.auth.permissions import permissions_of
 

@@ -41,6 +41,19 @@ class TestSchools:
         again = await client.post("/api/v1/schools", json={"name": "oak"}, headers=admin.headers)
         assert again.status_code == 409
 
+    async def test_school_names_are_unique_whatever_their_case_beyond_ascii(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        first = await client.post(
+            "/api/v1/schools", json={"name": "École Saint-Étienne"}, headers=admin.headers
+        )
+        assert first.status_code == 201
+        again = await client.post(
+            "/api/v1/schools", json={"name": "ÉCOLE SAINT-ÉTIENNE"}, headers=admin.headers
+        )
+        assert again.status_code == 409
+
     async def test_an_unknown_school_is_a_404(self, client: AsyncClient, caller) -> None:
         declarant = await caller()
         response = await client.get(f"/api/v1/schools/{uuid.uuid4()}", headers=declarant.headers)
@@ -369,3 +382,24 @@ class TestAppointments:
             f"/api/v1/appointments/{uuid.uuid4()}", json={"body": "x"}, headers=admin.headers
         )
         assert response.status_code == 404
+
+
+class TestARefusedRequestChangesNothing:
+    async def test_a_patch_refused_halfway_leaves_the_person_as_they_were(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        body = {
+            "email": "renamed@trust.test",
+            "school_id": str(uuid.uuid4()),
+        }  # the email applies, the school fails
+        refused = await client.patch(f"/api/v1/people/{person.id}", json=body, headers=admin.headers)
+        assert refused.status_code == 422
+        after = await client.get(f"/api/v1/people/{person.id}", headers=admin.headers)
+        assert after.json()["email"] == person.person.email
+        events = await client.get(
+            "/api/v1/audit-events",
+            params={"entity_id": str(person.id), "action": "person.updated"},
+            headers=admin.headers,
+        )
+        assert events.json()["total"] == 0

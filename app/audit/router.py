@@ -8,10 +8,9 @@ from app.audit.schemas import AuditEventRead, CheckpointRead, VerificationRead
 from app.auth.dependencies import AuditReader
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.routing import MediaTypeRoute
 from app.core.schemas import Page, PageParams, page_params
 
-router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"], route_class=MediaTypeRoute)
+router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 Paging = Annotated[PageParams, Depends(page_params)]
 HASH_PATTERN = "^[0-9a-f]{64}$"
 

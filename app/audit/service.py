@@ -3,10 +3,11 @@
 import hashlib
 import hmac
 import json
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -25,6 +26,11 @@ _VERIFY_BATCH = 1000
 def json_value(value: Any) -> Any:
     """A value as plain JSON (strings for ids, dates and money), so it reads back identically."""
     if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        # JSON has no NaN or Infinity; a finite float reads back as the same float.
+        if not math.isfinite(value):
+            raise ValueError("cannot audit a non-finite number")
         return value
     if isinstance(value, Enum):
         return json_value(value.value)
@@ -86,7 +92,8 @@ async def record(
     event = AuditEvent(
         id=uuid.uuid4(),
         seq=seq,
-        at=clock.now(),
+        # Stored in UTC and read back in UTC, so hash the UTC form whatever zone 'now' came in.
+        at=clock.now().astimezone(UTC),
         actor_id=actor_id,
         action=action,
         entity_type=entity_type,
@@ -152,16 +159,13 @@ async def _walk_chain(session: AsyncSession, key: bytes) -> tuple[int, int | Non
     """Recompute every link; returns (events checked, first bad seq, last event)."""
     checked, expected_seq, expected_prev = 0, 1, GENESIS_HASH
     last: AuditEvent | None = None
-    after_seq = 0
+    after_seq: int | None = None  # no lower bound at first: a row slipped in below seq 1 is found too
     while True:
-        batch = list(
-            await session.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.seq > after_seq)
-                .order_by(AuditEvent.seq)
-                .limit(_VERIFY_BATCH)
-            )
-        )
+        statement = select(AuditEvent).order_by(AuditEvent.seq).limit(_VERIFY_BATCH)
+        if after_seq is not None:
+            statement = statement.where(AuditEvent.seq > after_seq)
+        # The rows as stored now, never the copies this session may already hold.
+        batch = list(await session.scalars(statement.execution_options(populate_existing=True)))
         if not batch:
             return checked, None, last
         for event in batch:
@@ -190,7 +194,7 @@ async def verify(
     checked, first_bad, last = await _walk_chain(session, key)
     last_seq = last.seq if last else 0
     if first_bad is None:
-        head = await session.get(AuditChainHead, 1)
+        head = await session.get(AuditChainHead, 1, populate_existing=True)
         if head is not None and (head.last_seq != last_seq or (last and head.last_hash != last.hash)):
             first_bad = min(head.last_seq, last_seq) + 1  # the tail was cut below the head
     if first_bad is None and checkpoint_seq is not None:
@@ -211,7 +215,9 @@ async def _check_checkpoint(session: AsyncSession, last_seq: int, seq: int, expe
 
 async def checkpoint(session: AsyncSession) -> Checkpoint:
     """The newest event's seq and hash, for the auditor to keep outside the system."""
-    last = await session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+    last = await session.scalar(
+        select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1).execution_options(populate_existing=True)
+    )
     if last is None:
         return Checkpoint(seq=0, hash=GENESIS_HASH, at=clock.now())
     return Checkpoint(seq=last.seq, hash=last.hash, at=last.at)

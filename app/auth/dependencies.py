@@ -4,11 +4,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.passwords import Passwords
@@ -17,6 +17,7 @@ from app.auth.tokens import TokenService
 from app.core import clock
 from app.core.deps import Session
 from app.core.errors import Forbidden, Unauthorized
+from app.core.routing import refuse_unacceptable
 from app.core.settings import get_settings
 from app.people.models import Appointment, Person, PersonRole, appointment_open_on
 
@@ -54,8 +55,8 @@ def _split(joined: str | None) -> list[str]:
     return [part for part in (joined or "").split(",") if part]
 
 
-async def load_actor(session: AsyncSession, person_id: uuid.UUID) -> Actor | None:
-    """The active person with their roles and open appointments, in one statement."""
+def _actor_statement() -> Select[Any]:
+    """Built once: rebuilding this select per request cost about a fifth of /me's time (bench/README.md)."""
     roles = (
         select(func.aggregate_strings(PersonRole.role, ","))
         .where(PersonRole.person_id == Person.id)
@@ -63,16 +64,21 @@ async def load_actor(session: AsyncSession, person_id: uuid.UUID) -> Actor | Non
     )
     governance = (
         select(func.aggregate_strings(Appointment.governance_role, ","))
-        .where(Appointment.person_id == Person.id, appointment_open_on(clock.today()))
+        .where(Appointment.person_id == Person.id, appointment_open_on(bindparam("today", type_=Date())))
         .scalar_subquery()
     )
-    row = (
-        await session.execute(
-            select(Person.id, Person.email, Person.full_name, Person.school_id, roles, governance).where(
-                Person.id == person_id, Person.active.is_(True)
-            )
-        )
-    ).one_or_none()
+    return select(Person.id, Person.email, Person.full_name, Person.school_id, roles, governance).where(
+        Person.id == bindparam("person_id"), Person.active.is_(True)
+    )
+
+
+_ACTOR = _actor_statement()
+
+
+async def load_actor(session: AsyncSession, person_id: uuid.UUID) -> Actor | None:
+    """The active person with their roles and open appointments, in one statement."""
+    result = await session.execute(_ACTOR, {"person_id": person_id, "today": clock.today()})
+    row = result.one_or_none()
     if row is None:
         return None
     held = frozenset(Role(r) for r in _split(row[4]))
@@ -99,18 +105,19 @@ async def current_actor(session: Session, token: Annotated[str | None, Depends(_
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[Actor | None]]:
-    """A dependency that admits only callers holding the permission (401 anonymous, 403 others)."""
+    """Admits only callers holding the permission (401 anonymous, 403 others), then judges the body."""
     if permission is Permission.PUBLIC:
 
-        async def public() -> None:
-            return None
+        async def public(request: Request) -> None:
+            await refuse_unacceptable(request)
 
         public.permission = permission  # type: ignore[attr-defined]
         return public
 
-    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def check(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if not actor.has(permission):
             raise Forbidden(f"Your roles do not allow this ({permission.value})")
+        await refuse_unacceptable(request)
         return actor
 
     check.permission = permission  # type: ignore[attr-defined]

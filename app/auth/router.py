@@ -7,10 +7,9 @@ from app.auth.dependencies import Public
 from app.auth.schemas import TokenResponse
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.routing import MediaTypeRoute
 from app.core.schemas import EMAIL_MAX
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=MediaTypeRoute)
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post("/token", response_model=TokenResponse, responses=responses(401, 415, 422, 429))

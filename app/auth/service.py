@@ -33,7 +33,13 @@ async def _throttle_row(session: AsyncSession, email_key: str) -> LoginThrottle:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
         insert(LoginThrottle)
-        .values(email_key=email_key, failures=0, first_failure_at=clock.now(), locked_until=None)
+        .values(
+            email_key=email_key,
+            failures=0,
+            first_failure_at=clock.now(),
+            last_failure_at=None,
+            locked_until=None,
+        )
         .on_conflict_do_nothing(index_elements=["email_key"])
     )
     row = await session.scalar(
@@ -61,15 +67,23 @@ async def login(session: AsyncSession, email: str, password: str) -> LoginOutcom
     if await get_passwords().verify(password, hashed):
         assert person is not None
         throttle.failures, throttle.locked_until = 0, None
+        # Flushed now: the next attempt reloads the row (populate_existing) and would otherwise
+        # read the old count back over this unflushed reset.
+        await session.flush()
         return LoginOutcome(token=get_token_service().issue(person.id))
-    if now - throttle.first_failure_at > timedelta(minutes=settings.login_window_minutes) or (
+    previous = throttle.last_failure_at
+    if (
         throttle.failures == 0
+        or previous is None
+        or now - previous > timedelta(minutes=settings.login_window_minutes)
     ):
         throttle.failures, throttle.first_failure_at = 0, now
     throttle.failures += 1
+    throttle.last_failure_at = now
     if throttle.failures >= settings.login_max_failures:
         throttle.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
     await _audit_failure(session, person, email_key, throttle, reason="bad_credentials")
+    await session.flush()
     return LoginOutcome(refusal=Unauthorized("Wrong email or password"))
 
 

@@ -3,8 +3,12 @@
 python-jose decodes with the token's own algorithm when none is given, accepts tokens without
 `exp` or `aud`, and raises JWKError/JWSError outside JWTError: so the algorithm list is passed
 on every decode, every registered claim is required, and every JOSEError becomes a 401.
+It also reads the time from the system clock and takes `"exp": "9999999999"` (a string) as a
+date, so the time claims are checked here instead: JSON numbers only, against app.core.clock,
+the same 'now' that stamps them when a token is issued.
 """
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,18 +22,40 @@ from app.core.errors import Unauthorized
 from app.core.settings import MIN_KEY_BYTES, Settings
 
 ALGORITHM = "HS256"
-_REQUIRED = ("exp", "iat", "sub", "aud", "iss")
+# python-jose's require_<claim> switches its own check of that claim back on, so the time
+# claims (exp, iat, nbf) are left out here and required by _check_times.
+_REQUIRED = ("sub", "aud", "iss")
 _DECODE_OPTIONS: dict[str, Any] = {
     "verify_signature": True,
     "verify_aud": True,
-    "verify_iat": True,
-    "verify_exp": True,
-    "verify_nbf": True,
+    "verify_iat": False,
+    "verify_exp": False,
+    "verify_nbf": False,
     "verify_iss": True,
     "verify_sub": True,
     **{f"require_{claim}": True for claim in _REQUIRED},
     "leeway": 0,
 }
+_EXPIRED = "Invalid or expired token"
+
+
+def _numeric_date(claims: dict[str, Any], name: str) -> float:
+    """A time claim as RFC 7519 has it: a finite JSON number of seconds since the epoch."""
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Unauthorized(_EXPIRED)
+    return float(value)
+
+
+def _check_times(claims: dict[str, Any]) -> None:
+    """Refused on or after `exp` and before `nbf`; `exp` and `iat` must be present."""
+    now = clock.now().timestamp()
+    expires = _numeric_date(claims, "exp")
+    _numeric_date(claims, "iat")
+    if expires <= now:
+        raise Unauthorized(_EXPIRED)
+    if "nbf" in claims and _numeric_date(claims, "nbf") > now:
+        raise Unauthorized(_EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,7 @@ class TokenService:
                 issuer=self._issuer,
                 options=_DECODE_OPTIONS,
             )
+            _check_times(claims)
             return uuid.UUID(str(claims["sub"]))
         except (JOSEError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise Unauthorized("Invalid or expired token") from exc
+            raise Unauthorized(_EXPIRED) from exc

@@ -9,10 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 logger = logging.getLogger("probity")
 
 PROBLEM_JSON = "application/problem+json"
+MAX_LISTED_ERRORS = 20
 
 
 class DomainError(Exception):
@@ -71,6 +73,12 @@ class Unprocessable(DomainError):
         super().__init__(detail, errors=[{"loc": list(loc), "msg": detail}])
 
 
+class InvalidInput(Unprocessable):
+    """Input refused before validation: NUL bytes, non-finite numbers, malformed JSON and the like."""
+
+    code = "validation-failed"
+
+
 class TooManyRequests(DomainError):
     status, code = 429, "too-many-requests"
 
@@ -117,20 +125,50 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return problem(
-        422, "The request is not valid", code="validation-failed", errors=validation_errors(exc.errors())
-    )
+    raw = exc.errors()
+    detail = "The request is not valid"
+    if len(raw) > MAX_LISTED_ERRORS:
+        # A body of 60,000 unknown fields would otherwise get a 4 MB answer: list only the first.
+        detail = f"The request is not valid: {len(raw)} errors, the first {MAX_LISTED_ERRORS} listed"
+    return problem(422, detail, code="validation-failed", errors=validation_errors(raw[:MAX_LISTED_ERRORS]))
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _allowed_methods(request: Request, named: str) -> str:
+    """Every method the path takes: Starlette names only those of the first route matching it."""
+    methods = {method.strip() for method in named.split(",") if method.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(request.scope["path"]):
+            methods |= {method.upper() for method in operations if method in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem(exc.status_code, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
+    if exc.status_code == 400:
+        # Only the framework raises 400, for a body it cannot parse (a broken multipart form, say):
+        # the contract answers every unparseable body with 422.
+        return problem(
+            422, f"The body could not be read: {detail}", code="validation-failed",
+            errors=[{"loc": ["body"], "msg": detail}],
+        )  # fmt: skip
+    return problem(exc.status_code, detail, headers=headers)
+
+
+def internal_error() -> JSONResponse:
+    """The answer to a bug: nothing about the exception leaves the server."""
+    return problem(500, "The server could not complete the request", code="internal-error")
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "The server could not complete the request", code="internal-error")
+    return internal_error()
 
 
 def install_error_handlers(app: FastAPI) -> None:

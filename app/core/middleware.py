@@ -7,13 +7,19 @@ so each of these would otherwise surface as a 500 from deep inside a request.
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import problem
+from app.core.errors import (
+    DomainError,
+    InvalidInput,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    internal_error,
+)
 
 MAX_JSON_DEPTH = 32
 MAX_JSON_INT = 2**63 - 1
@@ -33,7 +39,7 @@ def _reject_constant(name: str) -> Any:
 def _finite_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise BadInput(f"the number {text[:40]} is out of range")
+        raise BadInput("a number is out of range")  # not echoed: the input is never sent back
     return value
 
 
@@ -87,6 +93,19 @@ def check_json_body(body: bytes) -> None:
     _walk(value)
 
 
+def check_urlencoded(raw: bytes) -> None:
+    """A query string or form body: strict UTF-8 once decoded, with no NUL or lone surrogate."""
+    try:
+        text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput("the text is not valid UTF-8") from exc
+    check_text(text)
+
+
+# Multipart fields are checked once parsed, by app.core.routing (a file part may hold any bytes).
+_TEXT_CHECKS: dict[str, Callable[[bytes], None]] = {"application/x-www-form-urlencoded": check_urlencoded}
+
+
 def media_type(headers: list[tuple[bytes, bytes]]) -> str | None:
     for name, value in headers:
         if name == b"content-type":
@@ -110,8 +129,17 @@ def _declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     return None
 
 
+# Where the guard leaves its verdict for the route: authorisation is decided before the body is
+# judged, so a refusal is raised by the route's permission dependency (app.core.routing), not here.
+REFUSAL_KEY = "probity.refusal"
+
+
 class RequestGuard:
-    """413 for large bodies, 415 for unknown media types, 422 for hostile JSON and query strings."""
+    """Judges hostile input before FastAPI parses it: 413, 415 and 422 for bodies, 422 for URLs.
+
+    A refused body never reaches FastAPI (it sees an empty one); the verdict waits in the scope
+    until the route has decided who may call it.
+    """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -125,32 +153,22 @@ class RequestGuard:
         if refusal is None and scope["method"] in _BODY_METHODS:
             refusal, receive = await self._check_body(scope, receive)
         if refusal is not None:
-            await refusal(scope, receive, send)
-            return
+            scope[REFUSAL_KEY] = refusal
+            receive = _replay([{"type": "http.request", "body": b"", "more_body": False}])
         await self.app(scope, receive, send)
 
     @staticmethod
-    def _check_target(scope: Scope) -> Callable[[Scope, Receive, Send], Awaitable[None]] | None:
+    def _check_target(scope: Scope) -> DomainError | None:
         try:
             check_text(scope["path"])
-            query = unquote_to_bytes(scope.get("query_string", b"").replace(b"+", b" "))
-            check_text(query.decode("utf-8"))
-        except (BadInput, UnicodeDecodeError):
-            return problem(
-                422,
-                "The URL contains NUL characters or invalid UTF-8",
-                code="validation-failed",
-                errors=[{"loc": ["query"], "msg": "NUL characters and invalid UTF-8 are not accepted"}],
-            )
+            check_urlencoded(scope.get("query_string", b""))
+        except BadInput:
+            return InvalidInput("The URL contains NUL characters or invalid UTF-8", loc=("query",))
         return None
 
-    async def _check_body(
-        self, scope: Scope, receive: Receive
-    ) -> tuple[Callable[[Scope, Receive, Send], Awaitable[None]] | None, Receive]:
+    async def _check_body(self, scope: Scope, receive: Receive) -> tuple[DomainError | None, Receive]:
         headers = scope.get("headers", [])
-        too_large = problem(
-            413, f"The body is larger than {self.max_body_bytes} bytes", code="payload-too-large"
-        )
+        too_large = PayloadTooLarge(f"The body is larger than {self.max_body_bytes} bytes")
         declared = _declared_length(headers)
         if declared is not None and declared > self.max_body_bytes:
             return too_large, receive
@@ -172,27 +190,17 @@ class RequestGuard:
         return refusal, _replay([{"type": "http.request", "body": body, "more_body": False}])
 
     @staticmethod
-    def _check_content(
-        body: bytes, kind: str | None
-    ) -> Callable[[Scope, Receive, Send], Awaitable[None]] | None:
+    def _check_content(body: bytes, kind: str | None) -> DomainError | None:
         if not body:
             return None
         if kind is None or not (is_json_media_type(kind) or kind in ACCEPTED_MEDIA_TYPES):
-            return problem(
-                415,
-                "Send application/json (or a form where the endpoint takes one)",
-                code="unsupported-media-type",
-            )
-        if is_json_media_type(kind):
+            return UnsupportedMediaType("Send application/json (or a form where the endpoint takes one)")
+        check = check_json_body if is_json_media_type(kind) else _TEXT_CHECKS.get(kind)
+        if check is not None:
             try:
-                check_json_body(body)
+                check(body)
             except BadInput as exc:
-                return problem(
-                    422,
-                    f"The body was refused: {exc}",
-                    code="validation-failed",
-                    errors=[{"loc": ["body"], "msg": str(exc)}],
-                )
+                return InvalidInput(f"The body was refused: {exc}", loc=("body",))
         return None
 
 
@@ -226,8 +234,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 for name, value in self._headers_for(scope):
@@ -236,7 +248,14 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette answers a bug from outside every middleware, so that 500 would lack these
+            # headers: answer here, then re-raise for the outer handler to log (it sends nothing more).
+            if not started:
+                await internal_error()(scope, receive, send_with_headers)
+            raise
 
     def _headers_for(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         is_page = not (scope["path"].startswith("/api/") or scope["path"] in ("/healthz", "/openapi.json"))

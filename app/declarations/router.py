@@ -8,7 +8,6 @@ from app.auth.dependencies import CyclesReader, CycleStatusReader, CyclesWriter,
 from app.core import csvfile
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.routing import MediaTypeRoute
 from app.core.schemas import Page, PageParams, page_params
 from app.declarations import service
 from app.declarations.schemas import (
@@ -20,7 +19,7 @@ from app.declarations.schemas import (
     DeclarationState,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["declarations"], route_class=MediaTypeRoute)
+router = APIRouter(prefix="/api/v1", tags=["declarations"])
 Paging = Annotated[PageParams, Depends(page_params)]
 STATUS_COLUMNS = ("person_id", "full_name", "email", "status", "declaration_id", "submitted_at")
 

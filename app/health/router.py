@@ -9,9 +9,8 @@ from app.auth.dependencies import Public
 from app.core.db import get_database
 from app.core.errors import problem
 from app.core.responses import responses
-from app.core.routing import MediaTypeRoute
 
-router = APIRouter(tags=["health"], route_class=MediaTypeRoute)
+router = APIRouter(tags=["health"])
 
 
 class HealthRead(BaseModel):

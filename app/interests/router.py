@@ -7,12 +7,11 @@ from fastapi import APIRouter, Body, Depends
 from app.auth.dependencies import InterestsDeclarant
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.routing import MediaTypeRoute
 from app.core.schemas import Page, PageParams, page_params
 from app.interests import service
 from app.interests.schemas import Holder, InterestCategory, InterestCreate, InterestEnd, InterestRead
 
-router = APIRouter(prefix="/api/v1/interests", tags=["interests"], route_class=MediaTypeRoute)
+router = APIRouter(prefix="/api/v1/interests", tags=["interests"])
 Paging = Annotated[PageParams, Depends(page_params)]
 
 

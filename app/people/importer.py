@@ -226,14 +226,12 @@ class _Plan:
 async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | None, RowReport]]) -> _Plan:
     """What each valid row would do: create, update (which fields) or nothing; and refusals."""
     existing = await _existing(session, [row.email for row, _ in parsed if row is not None])
-    schools = {
-        name.lower(): school_id for school_id, name in await session.execute(select(School.id, School.name))
-    }
+    schools = {key: school_id for school_id, key in await session.execute(select(School.id, School.name_key))}
     # One new school per name, whatever its case in the file: the first spelling met is kept.
     first_spelling: dict[str, str] = {}
     for r, _ in parsed:
-        if r and r.school and r.school.lower() not in schools:
-            first_spelling.setdefault(r.school.lower(), r.school)
+        if r and r.school and service.school_key(r.school) not in schools:
+            first_spelling.setdefault(service.school_key(r.school), r.school)
     new_schools = sorted(first_spelling.values())
     seen: set[str] = set()
     steps: list[tuple[_Row, RowReport, dict[str, Any] | None]] = []
@@ -244,7 +242,7 @@ async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | N
             report.errors.append("email: appears more than once in the file")
         seen.add(row.email.lower())
         current = existing.get(row.email.lower())
-        school_id = schools.get(row.school.lower()) if row.school else None
+        school_id = schools.get(service.school_key(row.school)) if row.school else None
         update, refusals = _changes(row, current, school_id, actor) if current else ({}, [])
         report.errors.extend(refusals)
         report.changes = sorted(update) if current else ["new person"]
@@ -290,9 +288,9 @@ async def _apply(session: AsyncSession, actor: Actor, plan: _Plan) -> None:
     schools, existing = plan.schools, plan.existing
     for name in plan.new_schools:
         school = await service.create_school(session, actor, SchoolCreate(name=name))
-        schools[name.lower()] = school.id
+        schools[service.school_key(name)] = school.id
     for row, report, update in plan.steps:
-        school_id = schools.get(row.school.lower()) if row.school else None
+        school_id = schools.get(service.school_key(row.school)) if row.school else None
         if report.action == "create":
             data = PersonCreate(
                 email=row.email, full_name=row.full_name, school_id=school_id, job_title=row.job_title,

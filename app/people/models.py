@@ -14,7 +14,10 @@ from app.core.schemas import EMAIL_MAX, NAME_MAX
 class School(UUIDPrimaryKey, Base):
     __tablename__ = "schools"
 
-    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Names are unique whatever their case: the case-folded copy carries the constraint (folding
+    # can lengthen a name, "ß" becomes "ss", hence the wider column).
+    name_key: Mapped[str] = mapped_column(String(2 * NAME_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
@@ -56,7 +59,7 @@ class Appointment(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
-def appointment_open_on(day: date) -> ColumnElement[bool]:
+def appointment_open_on(day: date | ColumnElement[date]) -> ColumnElement[bool]:
     """Held on this day: appointed by then, not stepped down, term not run out."""
     return and_(
         Appointment.appointed_on <= day,

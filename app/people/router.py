@@ -14,7 +14,6 @@ from app.auth.dependencies import (
 from app.auth.permissions import GovernanceRole, Role
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.routing import MediaTypeRoute
 from app.core.schemas import EMAIL_MAX, Page, PageParams, page_params
 from app.people import importer, service
 from app.people.schemas import (
@@ -30,7 +29,7 @@ from app.people.schemas import (
     SchoolRead,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["people"], route_class=MediaTypeRoute)
+router = APIRouter(prefix="/api/v1", tags=["people"])
 Paging = Annotated[PageParams, Depends(page_params)]
 READ_ERRORS = responses(401, 403, 422)
 WRITE_ERRORS = responses(401, 403, 409, 415, 422)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -29,13 +30,24 @@ from app.people.schemas import (
 # ---------------------------------------------------------------- schools
 
 
+def school_key(name: str) -> str:
+    """The form in which school names are compared: case-folded, spaces collapsed."""
+    return " ".join(name.split()).casefold()
+
+
 async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate) -> School:
     """School names are unique."""
-    if await session.scalar(select(School.id).where(func.lower(School.name) == data.name.lower())):
+    # Folded in Python, not with SQL lower(), which folds only ASCII on SQLite; the unique
+    # constraint settles a race between two requests.
+    name_key = school_key(data.name)
+    if await session.scalar(select(School.id).where(School.name_key == name_key)):
         raise Conflict(f"A school called {data.name!r} already exists")
-    school = School(id=uuid.uuid4(), name=data.name, created_at=clock.now())
+    school = School(id=uuid.uuid4(), name=data.name, name_key=name_key, created_at=clock.now())
     session.add(school)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A school called {data.name!r} already exists") from exc
     await audit_service.record(
         session,
         actor_id=actor.id,
@@ -333,7 +345,7 @@ async def list_appointments(
     rows = await session.scalars(
         select(Appointment)
         .where(condition)
-        .order_by(Appointment.appointed_on, Appointment.created_at)
+        .order_by(Appointment.appointed_on, Appointment.created_at, Appointment.id)
         .limit(page.limit)
         .offset(page.offset)
     )

@@ -6,11 +6,10 @@ from starlette.responses import HTMLResponse, Response
 from app.auth.dependencies import Public
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.routing import MediaTypeRoute
 from app.core.settings import get_settings
 from app.register import render, service
 
-router = APIRouter(tags=["register"], route_class=MediaTypeRoute)
+router = APIRouter(tags=["register"])
 
 JSON_DOC: dict[int | str, dict[str, Any]] = {
     200: {

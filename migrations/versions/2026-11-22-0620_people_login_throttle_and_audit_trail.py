@@ -85,10 +85,11 @@ def _create_people_tables() -> None:
     op.create_table(
         "schools",
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_key", sa.String(length=400), nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_schools")),
-        sa.UniqueConstraint("name", name=op.f("uq_schools_name")),
+        sa.UniqueConstraint("name_key", name=op.f("uq_schools_name_key")),
     )
     op.create_table(
         "people",
@@ -135,6 +136,7 @@ def _create_people_tables() -> None:
         sa.Column("email_key", sa.String(length=254), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("first_failure_at", TIMESTAMP, nullable=False),
+        sa.Column("last_failure_at", TIMESTAMP, nullable=True),
         sa.Column("locked_until", TIMESTAMP, nullable=True),
         sa.PrimaryKeyConstraint("email_key", name=op.f("pk_login_throttles")),
     )

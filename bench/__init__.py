@@ -1,0 +1,1 @@
+"""Speed baselines; nothing here is part of the product."""

@@ -1,0 +1,352 @@
+"""Who may call what: every route of the app against every role, a plain declarant and an anonymous
+caller, checked against one hand-written table derived from the contract ("Auth and roles",
+"Who sees what", "Schools and people", "Audit trail")."""
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from httpx import AsyncClient, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import GovernanceRole, Permission, Role, permissions_of
+from app.declarations import service as declarations_service
+from app.declarations.schemas import CycleCreate, DeclarationCreate
+from app.interests import service as interests_service
+from app.interests.schemas import InterestCategory, InterestCreate
+from app.main import create_app
+from app.people.models import Appointment
+from tests.factories import DEFAULT_PASSWORD, Caller, make_person, make_school, system_actor
+
+PUBLIC = "public"  # no login at all
+SIGNED_IN = "signed_in"  # any active person, a plain declarant included
+Allowed = str | frozenset[Role]
+
+KEEPER = frozenset({Role.GOVERNANCE_ADMIN})
+AUDIT_READERS = frozenset({Role.GOVERNANCE_ADMIN, Role.AUDITOR})
+# "Who sees what": the register's keepers, auditors and the screeners see everyone's interests.
+INTEREST_SCREENERS = frozenset(
+    {Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.FINANCE_DIRECTOR, Role.CEO, Role.COO, Role.CHAIR}
+)
+
+# The contract, route by route. A new route must be added here before the suite passes.
+EXPECTED: dict[tuple[str, str], Allowed] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("POST", "/api/v1/schools"): KEEPER,
+    ("GET", "/api/v1/schools"): SIGNED_IN,
+    ("GET", "/api/v1/schools/{school_id}"): SIGNED_IN,
+    ("POST", "/api/v1/people"): KEEPER,
+    # Everyone may ask; a plain declarant sees only themselves (others are a 404, never a 403).
+    ("GET", "/api/v1/people"): SIGNED_IN,
+    ("GET", "/api/v1/people/{person_id}"): SIGNED_IN,
+    ("PATCH", "/api/v1/people/{person_id}"): KEEPER,
+    ("GET", "/api/v1/people/{person_id}/appointments"): SIGNED_IN,
+    ("POST", "/api/v1/people/{person_id}/appointments"): KEEPER,
+    ("PATCH", "/api/v1/appointments/{appointment_id}"): KEEPER,
+    ("GET", "/api/v1/audit-events"): AUDIT_READERS,
+    ("GET", "/api/v1/audit-events/verify"): AUDIT_READERS,
+    ("GET", "/api/v1/audit-events/checkpoint"): AUDIT_READERS,
+    ("POST", "/api/v1/people/import"): KEEPER,
+    # Everyone declares their own interests and sees their own; others' follow SEES_OTHERS below.
+    ("POST", "/api/v1/interests"): SIGNED_IN,
+    ("GET", "/api/v1/interests"): SIGNED_IN,
+    ("GET", "/api/v1/interests/{interest_id}"): SIGNED_IN,
+    ("POST", "/api/v1/interests/{interest_id}/end"): SIGNED_IN,
+    ("POST", "/api/v1/declaration-cycles"): KEEPER,
+    ("GET", "/api/v1/declaration-cycles"): SIGNED_IN,
+    ("GET", "/api/v1/declaration-cycles/{cycle_id}"): SIGNED_IN,
+    ("GET", "/api/v1/declaration-cycles/{cycle_id}/status"): AUDIT_READERS,
+    ("POST", "/api/v1/declarations"): SIGNED_IN,
+    ("GET", "/api/v1/declarations"): SIGNED_IN,
+    ("GET", "/api/v1/declarations/{declaration_id}"): SIGNED_IN,
+    ("GET", "/api/v1/public/register"): PUBLIC,
+    ("GET", "/register"): PUBLIC,
+}
+
+# Routes about another person's record (the path names the trustee's): callers who may not see it
+# get 404, never 403; callers who may see it but not act on it get 403 (the policy's refusal).
+_PEOPLE_READERS = frozenset(Role)  # every role reads people; a plain declarant only themselves
+SEES_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
+    ("GET", "/api/v1/people/{person_id}"): _PEOPLE_READERS,
+    ("GET", "/api/v1/people/{person_id}/appointments"): _PEOPLE_READERS,
+    ("GET", "/api/v1/interests/{interest_id}"): INTEREST_SCREENERS,
+    ("POST", "/api/v1/interests/{interest_id}/end"): INTEREST_SCREENERS,
+    ("GET", "/api/v1/declarations/{declaration_id}"): AUDIT_READERS,
+}
+# Of those who see it, who may act: only the declarant and the register's keeper end an interest.
+ACTS_ON_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
+    ("POST", "/api/v1/interests/{interest_id}/end"): KEEPER,
+}
+
+ANONYMOUS = "anonymous"
+DECLARANT = "declarant"
+CALLERS: tuple[str, ...] = (ANONYMOUS, DECLARANT, *(role.value for role in Role))
+
+
+@dataclass(frozen=True)
+class Records:
+    """Records that exist before the request, whose ids fill the path."""
+
+    school_id: uuid.UUID
+    person_id: uuid.UUID
+    person_email: str
+    appointment_id: uuid.UUID
+    interest_id: uuid.UUID
+    cycle_id: uuid.UUID
+    declaration_id: uuid.UUID
+
+
+# A minimal valid request for every route that reads a body: (kind, builder).
+BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] = {
+    ("POST", "/api/v1/auth/token"): (
+        "form",
+        lambda r: {"username": r.person_email, "password": DEFAULT_PASSWORD, "grant_type": "password"},
+    ),
+    ("POST", "/api/v1/schools"): ("json", lambda r: {"name": "Matrix Academy"}),
+    ("POST", "/api/v1/people"): (
+        "json",
+        lambda r: {"email": "matrix.new@trust.test", "full_name": "New Person"},
+    ),
+    ("PATCH", "/api/v1/people/{person_id}"): ("json", lambda r: {"job_title": "Clerk to the board"}),
+    ("POST", "/api/v1/people/{person_id}/appointments"): ("json", lambda r: {"governance_role": "trustee"}),
+    ("PATCH", "/api/v1/appointments/{appointment_id}"): ("json", lambda r: {"body": "Trust board"}),
+    ("POST", "/api/v1/people/import"): (
+        "file",
+        lambda r: {"file": b"email,full_name\nnew.one@trust.test,New One\n"},
+    ),
+    ("POST", "/api/v1/interests"): (
+        "json",
+        lambda r: {"category": "directorship", "organisation_name": "Acme Ltd"},
+    ),
+    ("POST", "/api/v1/interests/{interest_id}/end"): ("json", lambda r: {}),
+    ("POST", "/api/v1/declaration-cycles"): (
+        "json",
+        lambda r: {"name": "2027", "due_on": "2027-03-31", "governance_roles": ["trustee"]},
+    ),
+    ("POST", "/api/v1/declarations"): (
+        "json",
+        lambda r: {"cycle_id": str(r.cycle_id), "nil_return": True, "code_of_conduct_accepted": True},
+    ),
+}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def api_routes() -> Iterator[Any]:
+    """Every APIRoute the app serves, as FastAPI itself walks them for the spec (included routers too)."""
+    for context in iter_route_contexts(create_app().routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context
+
+
+def served_operations() -> set[tuple[str, str]]:
+    return {
+        (method, context.path_format)
+        for context in api_routes()
+        for method in context.methods
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+
+def declared_permissions(dependant: Dependant) -> list[Permission]:
+    """The permissions of every require(...) among a route's dependencies, however deep."""
+    found: list[Permission] = []
+    for dependency in dependant.dependencies:
+        permission = getattr(dependency.call, "permission", None)
+        if permission is not None:
+            found.append(permission)
+        found.extend(declared_permissions(dependency))
+    return found
+
+
+def allowed_callers(allowed: Allowed) -> set[str]:
+    if allowed == PUBLIC:
+        return set(CALLERS)
+    if allowed == SIGNED_IN:
+        return set(CALLERS) - {ANONYMOUS}
+    assert isinstance(allowed, frozenset)
+    return {role.value for role in allowed}
+
+
+class TestRouteTable:
+    def test_every_served_route_is_in_the_table_and_nothing_else(self) -> None:
+        served = served_operations()
+        missing = sorted(served - EXPECTED.keys())
+        stale = sorted(EXPECTED.keys() - served)
+        assert not missing, f"routes with no row in EXPECTED (add who may call them): {missing}"
+        assert not stale, f"rows in EXPECTED for routes the app no longer serves: {stale}"
+
+    def test_every_write_route_has_a_minimal_body_in_the_matrix(self) -> None:
+        writes = {key for key in EXPECTED if key[0] in WRITE_METHODS}
+        assert sorted(writes - BODIES.keys()) == []
+
+
+class TestDeclaredPermission:
+    @pytest.mark.parametrize(
+        "context", list(api_routes()), ids=lambda c: f"{'/'.join(sorted(c.methods))} {c.path_format}"
+    )
+    def test_every_route_declares_exactly_one_permission(self, context: Any) -> None:
+        permissions = declared_permissions(context.dependant)
+        assert len(permissions) == 1, (
+            f"{sorted(context.methods)} {context.path_format} declares {permissions}: "
+            "every route needs exactly one require(Permission...) dependency"
+        )
+
+    @pytest.mark.parametrize("operation", sorted(EXPECTED), ids=lambda op: f"{op[0]} {op[1]}")
+    def test_the_declared_permission_is_held_by_exactly_the_expected_callers(
+        self, operation: tuple[str, str]
+    ) -> None:
+        (permission,) = [
+            p
+            for context in api_routes()
+            if context.path_format == operation[1] and operation[0] in context.methods
+            for p in declared_permissions(context.dependant)
+        ]
+        if permission is Permission.PUBLIC:
+            holders = set(CALLERS)
+        else:
+            holders = {role.value for role in Role if permission in permissions_of(frozenset({role}))}
+            if permission in permissions_of(frozenset()):
+                holders |= {DECLARANT}
+        assert holders == allowed_callers(EXPECTED[operation])
+
+
+@pytest.fixture
+async def records(session: AsyncSession) -> Records:
+    """A trustee with an appointment, an interest and a declaration in an open cycle."""
+    school = await make_school(session)
+    person = await make_person(session, governance_roles=(GovernanceRole.TRUSTEE,), school_id=school.id)
+    appointment_id = await session.scalar(select(Appointment.id).where(Appointment.person_id == person.id))
+    assert appointment_id is not None
+    clerk = system_actor()
+    interest = await interests_service.create(
+        session,
+        clerk,
+        InterestCreate(
+            person_id=person.id, category=InterestCategory.DIRECTORSHIP, organisation_name="Acme Ltd"
+        ),
+    )
+    cycle = await declarations_service.open_cycle(
+        session,
+        clerk,
+        CycleCreate(name="2026-27", due_on=date(2027, 3, 31), governance_roles=[GovernanceRole.TRUSTEE]),
+    )
+    declaration = await declarations_service.submit(
+        session,
+        clerk,
+        DeclarationCreate(
+            cycle_id=cycle.id, nil_return=False, code_of_conduct_accepted=True, person_id=person.id
+        ),
+    )
+    return Records(
+        school_id=school.id,
+        person_id=person.id,
+        person_email=person.email,
+        appointment_id=appointment_id,
+        interest_id=interest.id,
+        cycle_id=cycle.id,
+        declaration_id=declaration.id,
+    )
+
+
+async def call(
+    client: AsyncClient,
+    operation: tuple[str, str],
+    records: Records,
+    headers: dict[str, str],
+    *,
+    body: Any = None,
+) -> Response:
+    method, template = operation
+    path = template.format(
+        school_id=records.school_id,
+        person_id=records.person_id,
+        appointment_id=records.appointment_id,
+        interest_id=records.interest_id,
+        cycle_id=records.cycle_id,
+        declaration_id=records.declaration_id,
+    )
+    kwargs: dict[str, Any] = {"headers": headers}
+    if operation in BODIES:
+        kind, build = BODIES[operation]
+        payload = build(records) if body is None else body
+        if kind == "file" and body is None:
+            kwargs["files"] = {name: ("people.csv", content, "text/csv") for name, content in payload.items()}
+        else:
+            kwargs["data" if kind == "form" else "json"] = payload
+    return await client.request(method, path, **kwargs)
+
+
+async def headers_of(name: str, caller: Callable[..., Awaitable[Caller]]) -> dict[str, str]:
+    """Every caller is a trustee, so that each may declare in the open cycle."""
+    if name == ANONYMOUS:
+        return {}
+    trustee = {"governance_roles": (GovernanceRole.TRUSTEE,)}
+    if name == DECLARANT:
+        return (await caller(**trustee)).headers
+    return (await caller(Role(name), **trustee)).headers
+
+
+def assert_refused(response: Response, status: int) -> None:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"] == "application/problem+json"
+    if status == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+class TestAuthorisationMatrix:
+    @pytest.mark.parametrize("who", CALLERS, ids=lambda who: f"as {who}")
+    @pytest.mark.parametrize("operation", sorted(EXPECTED), ids=lambda op: f"{op[0]} {op[1]}")
+    async def test_each_caller_gets_what_the_table_allows(
+        self,
+        client: AsyncClient,
+        caller: Callable[..., Awaitable[Caller]],
+        records: Records,
+        operation: tuple[str, str],
+        who: str,
+    ) -> None:
+        response = await call(client, operation, records, await headers_of(who, caller))
+        allowed = EXPECTED[operation]
+        if who == ANONYMOUS and allowed != PUBLIC:
+            assert_refused(response, 401)
+        elif who not in allowed_callers(allowed):
+            assert_refused(response, 403)
+        elif operation in SEES_OTHERS and (who == DECLARANT or Role(who) not in SEES_OTHERS[operation]):
+            assert_refused(response, 404)
+        elif operation in ACTS_ON_OTHERS and Role(who) not in ACTS_ON_OTHERS[operation]:
+            assert_refused(response, 403)
+        else:
+            assert 200 <= response.status_code < 300, response.text[:300]
+
+
+REFUSED_WRITES = sorted(
+    (operation, who)
+    for operation in EXPECTED
+    if operation in BODIES
+    for who in (ANONYMOUS, DECLARANT, Role.AUDITOR.value)
+    if who not in allowed_callers(EXPECTED[operation])
+)
+
+
+class TestAuthorisationBeforeValidation:
+    @pytest.mark.parametrize(
+        ("operation", "who"), REFUSED_WRITES, ids=lambda v: v if isinstance(v, str) else f"{v[0]} {v[1]}"
+    )
+    async def test_a_caller_who_may_not_write_is_refused_whatever_the_body(
+        self,
+        client: AsyncClient,
+        caller: Callable[..., Awaitable[Caller]],
+        records: Records,
+        operation: tuple[str, str],
+        who: str,
+    ) -> None:
+        headers = await headers_of(who, caller)
+        response = await call(client, operation, records, headers, body={"status": "approved", "x": [1e308]})
+        assert_refused(response, 401 if who == ANONYMOUS else 403)

@@ -1,0 +1,56 @@
+"""Authorisation is decided before the body is validated: a caller who may not call a route learns
+nothing about their body, however bad it is."""
+
+import pytest
+from httpx import AsyncClient
+
+from app.auth.permissions import Role
+
+BAD_BODIES = {
+    "not JSON": (b"{not json", "application/json"),
+    "NaN": (b'{"name": NaN}', "application/json"),
+    "1e400": (b'{"name": 1e400}', "application/json"),
+    "NUL byte": (b'{"name": "a\\u0000b"}', "application/json"),
+    "invalid UTF-8": (b'{"name": "\xff\xfe"}', "application/json"),
+    "wrong media type": (b"name=x", "text/plain"),
+    "over 1 MiB": (b'{"name": "' + b"x" * (1024 * 1024 + 10) + b'"}', "application/json"),
+    "wrong fields": (b'{"nonsense": true}', "application/json"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BODIES))
+class TestAuthorisationBeforeTheBody:
+    async def test_an_anonymous_caller_gets_401(self, client: AsyncClient, case: str) -> None:
+        body, kind = BAD_BODIES[case]
+        response = await client.post("/api/v1/schools", content=body, headers={"Content-Type": kind})
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+
+    async def test_a_caller_without_the_role_gets_403(self, client: AsyncClient, caller, case: str) -> None:
+        declarant = await caller()
+        body, kind = BAD_BODIES[case]
+        response = await client.post(
+            "/api/v1/schools", content=body, headers={**declarant.headers, "Content-Type": kind}
+        )
+        assert response.status_code == 403
+
+    async def test_the_admin_gets_the_verdict_on_the_body(
+        self, client: AsyncClient, caller, case: str
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body, kind = BAD_BODIES[case]
+        response = await client.post(
+            "/api/v1/schools", content=body, headers={**admin.headers, "Content-Type": kind}
+        )
+        assert response.status_code in (413, 415, 422)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_bad_query_string_waits_for_authorisation_too(client: AsyncClient, caller) -> None:
+    assert (await client.get("/api/v1/audit-events?entity_type=a%00b")).status_code == 401
+    declarant = await caller()
+    response = await client.get("/api/v1/audit-events?entity_type=a%00b", headers=declarant.headers)
+    assert response.status_code == 403
+    auditor = await caller(Role.AUDITOR)
+    response = await client.get("/api/v1/audit-events?entity_type=a%00b", headers=auditor.headers)
+    assert response.status_code == 422

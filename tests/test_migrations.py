@@ -1,0 +1,219 @@
+"""Migrations: reversible on a populated database, in step with the models, and run by the CLI."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import exc, func, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.audit.models import AuditEvent
+from app.auth.permissions import GovernanceRole, Role
+from app.cli import alembic_config, migrate
+from app.core.db import Database, create_engine, sync_url
+from app.models import metadata
+from app.people.models import Appointment, Person, PersonRole, School
+from tests import dbutil
+from tests.factories import make_person, make_school
+
+PROBITY = Path(sys.executable).parent / "probity"
+# Every table of the models (alembic check, below, proves the migrations build exactly these).
+TABLES = set(metadata.tables)
+CLI_TIMEOUT = 60
+
+
+@pytest.fixture
+def unmigrated_database() -> Iterator[str]:
+    url = dbutil.create_database(migrated=False)
+    yield url
+    dbutil.drop_database(url)
+
+
+def head_revision(url: str) -> str:
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_of(url: str) -> dict[str, Any]:
+    """The tables, and the revision the database says it is at."""
+    engine = create_sync_engine(sync_url(url))
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            revision = (
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                if "alembic_version" in tables
+                else None
+            )
+    finally:
+        engine.dispose()
+    return {"tables": tables - {"alembic_version"}, "revision": revision}
+
+
+async def count(session: AsyncSession, model: type[Any]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def cli_env(**changes: str | None) -> dict[str, str]:
+    """This process's environment with some PROBITY_ variables set or removed."""
+    env = dict(os.environ)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def run_probity(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PROBITY), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+
+
+class TestUpgradeAndDowngrade:
+    async def test_a_populated_database_goes_down_to_base_and_up_again(
+        self, unmigrated_database: str
+    ) -> None:
+        url = unmigrated_database
+        migrate(url, "head")
+        assert schema_of(url) == {"tables": TABLES, "revision": head_revision(url)}
+
+        database = Database(create_engine(url=url))
+        try:
+            async with database.session(write=True) as session:
+                school = await make_school(session, "Hillside Primary")
+                await make_person(
+                    session,
+                    Role.HEADTEACHER,
+                    governance_roles=(GovernanceRole.LOCAL_GOVERNOR,),
+                    school_id=school.id,
+                )
+                await make_person(session, Role.CHAIR, governance_roles=(GovernanceRole.TRUSTEE,))
+            async with database.session(write=False) as session:
+                assert await count(session, School) == 1 and await count(session, Person) == 2
+                assert await count(session, PersonRole) == 2 and await count(session, Appointment) == 2
+                assert await count(session, AuditEvent) >= 3
+                assert (await audit_service.verify(session)).valid
+        finally:
+            await database.dispose()
+
+        command.downgrade(alembic_config(url), "base")
+        assert schema_of(url) == {"tables": set(), "revision": None}
+
+        migrate(url, "head")
+        assert schema_of(url) == {"tables": TABLES, "revision": head_revision(url)}
+        await self._the_schema_is_usable(url)
+
+    async def _the_schema_is_usable(self, url: str) -> None:
+        database = Database(create_engine(url=url))
+        try:
+            async with database.session(write=True) as session:
+                person = await make_person(session, Role.AUDITOR, governance_roles=(GovernanceRole.MEMBER,))
+            async with database.session(write=False) as session:
+                assert await count(session, Person) == 1
+                events = list(await session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+                assert events and events[0].seq == 1 and events[0].entity_id == str(person.id)
+                assert (await audit_service.verify(session)).valid
+        finally:
+            await database.dispose()
+
+    async def test_the_recreated_trail_is_append_only_again(self, unmigrated_database: str) -> None:
+        url = unmigrated_database
+        migrate(url, "head")
+        command.downgrade(alembic_config(url), "base")
+        migrate(url, "head")
+        database = Database(create_engine(url=url))
+        try:
+            async with database.session(write=True) as session:
+                await make_person(session)
+            with pytest.raises(exc.DBAPIError, match="append-only"):
+                async with database.session(write=True) as session:
+                    await session.execute(text("DELETE FROM audit_events"))
+        finally:
+            await database.dispose()
+
+
+class TestModelsMatchMigrations:
+    def test_alembic_check_finds_no_drift(self, fresh_database: str) -> None:
+        # Raises alembic.util.exc.AutogenerateDiffsDetected when a model and the migrations disagree.
+        command.check(alembic_config(fresh_database))
+
+
+class TestMigrateCommand:
+    def test_probity_migrate_works_from_any_working_directory(
+        self, tmp_path: Path, unmigrated_database: str
+    ) -> None:
+        result = run_probity("migrate", cwd=tmp_path, env=cli_env(PROBITY_DATABASE_URL=unmigrated_database))
+        assert result.returncode == 0, result.stderr
+        assert schema_of(unmigrated_database) == {
+            "tables": TABLES,
+            "revision": head_revision(unmigrated_database),
+        }
+        again = run_probity("migrate", cwd=tmp_path, env=cli_env(PROBITY_DATABASE_URL=unmigrated_database))
+        assert again.returncode == 0, again.stderr
+
+    def test_without_a_database_url_it_makes_an_sqlite_file_under_data(self, tmp_path: Path) -> None:
+        result = run_probity("migrate", cwd=tmp_path, env=cli_env(PROBITY_DATABASE_URL=None))
+        assert result.returncode == 0, result.stderr
+        database = tmp_path / "data" / "probity.db"
+        assert database.is_file()
+        assert schema_of(f"sqlite:///{database}")["tables"] == TABLES
+
+    def test_the_module_form_works_too(self, tmp_path: Path, unmigrated_database: str) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", "migrate"],
+            cwd=tmp_path,
+            env=cli_env(PROBITY_DATABASE_URL=unmigrated_database),
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert schema_of(unmigrated_database)["revision"] == head_revision(unmigrated_database)
+
+
+class TestServeRefusesUnsafeKeys:
+    GOOD_KEY = "a-production-key-that-is-long-enough-0123456789"
+
+    @pytest.mark.parametrize(
+        ("variable", "value"),
+        [
+            ("PROBITY_SECRET_KEY", None),
+            ("PROBITY_AUDIT_KEY", None),
+            ("PROBITY_SECRET_KEY", "short"),
+            ("PROBITY_AUDIT_KEY", "probity-development-audit-key-do-not-use-in-production"),
+        ],
+        ids=["secret-missing", "audit-missing", "secret-too-short", "audit-published-default"],
+    )
+    def test_production_refuses_to_start_and_names_the_variable(
+        self, tmp_path: Path, unmigrated_database: str, variable: str, value: str | None
+    ) -> None:
+        keys: dict[str, str | None] = {
+            "PROBITY_SECRET_KEY": self.GOOD_KEY,
+            "PROBITY_AUDIT_KEY": self.GOOD_KEY,
+        }
+        keys[variable] = value
+        env = cli_env(PROBITY_ENV="production", PROBITY_DATABASE_URL=unmigrated_database, **keys)
+        result = run_probity("serve", "--port", "0", cwd=tmp_path, env=env)
+        assert result.returncode != 0
+        assert variable in result.stderr
+        assert "Traceback" not in result.stderr
+        # Refused before touching the database.
+        assert schema_of(unmigrated_database) == {"tables": set(), "revision": None}
