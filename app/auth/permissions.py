@@ -39,7 +39,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     INTERESTS_DECLARE = "interests:declare"  # one's own
     INTERESTS_READ_ALL = "interests:read_all"  # screening and the register's keepers
-    INTERESTS_ACT_FOR_ANYONE = "interests:act_for_anyone"
+    ACT_FOR_ANYONE = "records:act_for_anyone"  # the clerk, declaring on someone's behalf
     CYCLES_READ = "declaration_cycles:read"
     CYCLES_WRITE = "declaration_cycles:write"
     CYCLES_STATUS = "declaration_cycles:status"
@@ -80,7 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PEOPLE_IMPORT,
             Permission.AUDIT_READ,
             Permission.INTERESTS_READ_ALL,
-            Permission.INTERESTS_ACT_FOR_ANYONE,
+            Permission.ACT_FOR_ANYONE,
             Permission.CYCLES_WRITE,
             Permission.CYCLES_STATUS,
             Permission.DECLARATIONS_READ_ALL,

@@ -25,6 +25,7 @@ from app.declarations.schemas import (
 from app.interests import service as interests_service
 from app.interests.models import Interest
 from app.interests.schemas import InterestRead
+from app.people import service as people_service
 from app.people.models import Appointment, Person, appointment_open_on
 
 # ---------------------------------------------------------------- cycles
@@ -119,16 +120,6 @@ def readable(actor: Actor) -> Select[Declaration]:
     return statement
 
 
-async def _declarant(session: AsyncSession, actor: Actor, person_id: uuid.UUID | None) -> uuid.UUID:
-    if person_id is None or person_id == actor.id:
-        return actor.id
-    if not actor.has(Permission.INTERESTS_ACT_FOR_ANYONE):
-        raise Unprocessable("person_id may only be your own", loc=("body", "person_id"))
-    if await session.get(Person, person_id) is None:
-        raise Unprocessable("No such person", loc=("body", "person_id"))
-    return person_id
-
-
 async def _check_scope(session: AsyncSession, cycle: DeclarationCycle, person_id: uuid.UUID) -> None:
     held = await session.scalar(_in_scope(cycle).where(Appointment.person_id == person_id).limit(1))
     if held is None:
@@ -145,7 +136,7 @@ async def submit(session: AsyncSession, actor: Actor, data: DeclarationCreate) -
             "The code of conduct (the Seven Principles of Public Life) must be accepted",
             loc=("body", "code_of_conduct_accepted"),
         )
-    person_id = await _declarant(session, actor, data.person_id)
+    person_id = await people_service.declarant_for(session, actor, data.person_id)
     cycle = await session.get(DeclarationCycle, data.cycle_id)
     if cycle is None:
         raise Unprocessable("No such declaration cycle", loc=("body", "cycle_id"))

@@ -17,7 +17,7 @@ from app.core.schemas import PageParams
 from app.interests import normalise
 from app.interests.models import Interest, interest_open_on
 from app.interests.schemas import FINANCIAL_CATEGORIES, Holder, InterestCategory, InterestCreate
-from app.people.models import Person
+from app.people import service as people_service
 
 AUDITED_FIELDS = (
     "person_id",
@@ -50,20 +50,9 @@ def snapshot(interest: Interest) -> dict[str, Any]:
     return {"id": interest.id, **{name: getattr(interest, name) for name in AUDITED_FIELDS}}
 
 
-async def _declarant_for(session: AsyncSession, actor: Actor, person_id: uuid.UUID | None) -> uuid.UUID:
-    """person_id is the caller's own, or anyone's when the clerk acts for them (422 otherwise)."""
-    if person_id is None or person_id == actor.id:
-        return actor.id
-    if not actor.has(Permission.INTERESTS_ACT_FOR_ANYONE):
-        raise Unprocessable("person_id may only be your own", loc=("body", "person_id"))
-    if await session.get(Person, person_id) is None:
-        raise Unprocessable("No such person", loc=("body", "person_id"))
-    return person_id
-
-
 async def create(session: AsyncSession, actor: Actor, data: InterestCreate) -> Interest:
     """Declare an interest; the audit event records who acted for whom."""
-    person_id = await _declarant_for(session, actor, data.person_id)
+    person_id = await people_service.declarant_for(session, actor, data.person_id)
     now = clock.now()
     interest = Interest(
         id=uuid.uuid4(),
@@ -113,7 +102,7 @@ async def get(session: AsyncSession, actor: Actor, interest_id: uuid.UUID) -> In
 async def end(session: AsyncSession, actor: Actor, interest_id: uuid.UUID, end_date: date | None) -> Interest:
     """Interests are never deleted: ended with a date, not before the start, and only once."""
     interest = await get(session, actor, interest_id)
-    if interest.person_id != actor.id and not actor.has(Permission.INTERESTS_ACT_FOR_ANYONE):
+    if interest.person_id != actor.id and not actor.has(Permission.ACT_FOR_ANYONE):
         raise Forbidden("Only the declarant or the governance clerk may end an interest")
     ends_on = end_date or clock.today()
     if ends_on < interest.start_date:

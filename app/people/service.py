@@ -164,6 +164,17 @@ async def view(session: AsyncSession, person: Person) -> PersonRead:
     return (await views(session, [person]))[0]
 
 
+async def declarant_for(session: AsyncSession, actor: Actor, person_id: uuid.UUID | None) -> uuid.UUID:
+    """A `person_id` in a body: the caller's own, or anyone's when the clerk acts for them (else 422)."""
+    if person_id is None or person_id == actor.id:
+        return actor.id
+    if not actor.has(Permission.ACT_FOR_ANYONE):
+        raise Unprocessable("person_id may only be your own", loc=("body", "person_id"))
+    if await session.get(Person, person_id) is None:
+        raise Unprocessable("No such person", loc=("body", "person_id"))
+    return person_id
+
+
 def _audit_view(person: PersonRead) -> dict[str, Any]:
     """What the trail keeps of a person: everything but the password."""
     return person.model_dump(mode="json", exclude={"created_at"})
