@@ -599,3 +599,13 @@ class TestEndInterest:
         path = f"/api/v1/interests/{interest['id']}"
         assert (await client.delete(path, headers=admin.headers)).status_code == 405
         assert (await client.get(path, headers=declarant.headers)).status_code == 200
+
+
+class TestNamesThatNormaliseLonger:
+    async def test_an_organisation_name_full_of_ampersands_is_accepted(
+        self, client: AsyncClient, caller
+    ) -> None:
+        declarant = await caller()
+        body = {"category": "other", "organisation_name": "A & " * 50}
+        response = await client.post("/api/v1/interests", json=body, headers=declarant.headers)
+        assert response.status_code == 201, response.text

@@ -403,3 +403,28 @@ class TestARefusedRequestChangesNothing:
             headers=admin.headers,
         )
         assert events.json()["total"] == 0
+
+
+class TestKeysLongerThanTheirNames:
+    async def test_a_school_name_that_folds_longer_is_accepted(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        name = "ﬃ" * 200  # casefold makes each one three letters
+        assert (
+            await client.post("/api/v1/schools", json={"name": name}, headers=admin.headers)
+        ).status_code == 201
+        again = await client.post("/api/v1/schools", json={"name": name}, headers=admin.headers)
+        assert again.status_code == 409
+
+    async def test_an_appointment_body_may_name_the_person_in_the_path(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin, person, other = await caller(Role.GOVERNANCE_ADMIN), await caller(), await caller()
+        url = f"/api/v1/people/{person.id}/appointments"
+        same = await client.post(
+            url, json={"person_id": str(person.id), "governance_role": "trustee"}, headers=admin.headers
+        )
+        assert same.status_code == 201 and same.json()["person_id"] == str(person.id)
+        wrong = await client.post(
+            url, json={"person_id": str(other.id), "governance_role": "trustee"}, headers=admin.headers
+        )
+        assert wrong.status_code == 422

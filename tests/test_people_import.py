@@ -495,3 +495,18 @@ class TestImportPeopleCommand:
         assert "import-people: Columns must be" in result.stderr and "  line " not in result.stderr
         missing = probity(cli_database, "import-people", str(tmp_path / "absent.csv"))
         assert missing.returncode == 1 and "cannot read" in missing.stderr
+
+
+class TestANewSchoolForSomeoneWithoutOne:
+    async def test_the_person_is_moved_into_the_school_the_file_creates(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await imported(client, admin, "email,full_name\nno.school@trust.test,No School\n")
+        report = await imported(
+            client, admin, "email,full_name,school\nno.school@trust.test,No School,Brand New Academy\n"
+        )
+        assert report["updated"] == 1 and report["schools_created"] == ["Brand New Academy"]
+        school_id = (await person_by_email(client, admin, "no.school@trust.test"))["school_id"]
+        school = await client.get(f"/api/v1/schools/{school_id}", headers=admin.headers)
+        assert school.json()["name"] == "Brand New Academy"

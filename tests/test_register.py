@@ -554,3 +554,23 @@ class TestFreshness:
             assert "Still Serving" in text, kind
             assert "Almost A Year Gone" not in text and "Short Contract Employer" not in text, kind
         assert (await published(client))["as_of"] == clock.today().isoformat()
+
+
+class TestPagingThePublishedRegister:
+    async def test_limit_and_offset_page_the_people_and_total_counts_them_all(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        for name in ("Paging Alpha", "Paging Beta", "Paging Gamma"):
+            await trustee(client, admin, name)
+        everyone = await published(client)
+        page = await client.get(REGISTER, params={"limit": 1, "offset": 1})
+        assert page.status_code == 200
+        assert page.json()["total"] == everyone["total"]
+        assert page.json()["items"] == everyone["items"][1:2]
+
+    @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 201}, {"offset": -1}])
+    async def test_out_of_range_paging_is_a_422(self, client: AsyncClient, params: dict[str, int]) -> None:
+        response = await client.get(REGISTER, params=params)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"

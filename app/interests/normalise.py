@@ -3,6 +3,7 @@
 import re
 import unicodedata
 
+KEY_MAX = 200
 _COMPANY_NUMBER = re.compile(r"^[A-Z0-9]{1,8}$")
 _SUFFIXES = {"ltd": "limited", "plc": "plc", "llp": "llp", "cic": "cic", "co": "company"}
 _DROP_WORDS = {"limited", "plc", "llp", "cic", "company"}
@@ -29,4 +30,6 @@ def organisation_key(name: str) -> str:
         words = words[1:]
     while words and words[-1] in _DROP_WORDS:
         words = words[:-1]
-    return " ".join(words)
+    # Normalising can lengthen a name ("&" becomes " and ", NFKD expands ligatures); the key is
+    # for matching, so it is cut to the column's width rather than refused.
+    return " ".join(words)[:KEY_MAX]

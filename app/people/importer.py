@@ -204,7 +204,8 @@ def _changes(
         update["full_name"] = row.full_name
     if row.job_title != current.job_title and row.job_title is not None:
         update["job_title"] = row.job_title
-    if row.school is not None and school_id != current.school_id:
+    # A school not created yet has no id: it is a change even for someone with no school today.
+    if row.school is not None and (school_id is None or school_id != current.school_id):
         update["school_id"] = school_id
     if row.roles is not None and row.roles != set(current.roles):
         if current.id == actor.id:

@@ -62,6 +62,7 @@ class MeRead(ReadModel):
 
 
 class AppointmentCreate(InputModel):
+    person_id: uuid.UUID | None = Field(default=None, description="if given, the person in the path")
     governance_role: GovernanceRole
     body: OptionalName | None = Field(default=None, description='e.g. "Trust board", "Hillside LGB"')
     appointed_by: OptionalName | None = None

@@ -16,7 +16,7 @@ from app.auth.dependencies import Actor, get_passwords
 from app.auth.permissions import GovernanceRole, Permission, Role
 from app.core import clock
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.core.schemas import PageParams
+from app.core.schemas import NAME_MAX, PageParams
 from app.people.models import Appointment, Person, PersonRole, School, appointment_open_on
 from app.people.schemas import (
     AppointmentCreate,
@@ -30,9 +30,13 @@ from app.people.schemas import (
 # ---------------------------------------------------------------- schools
 
 
+EMAIL_TAKEN = "A person with this email already exists (emails are compared case-insensitively)"
+
+
 def school_key(name: str) -> str:
-    """The form in which school names are compared: case-folded, spaces collapsed."""
-    return " ".join(name.split()).casefold()
+    """The form in which school names are compared: case-folded, spaces collapsed (and cut to the
+    key column's width: folding can lengthen a name, "ﬃ" becomes "ffi")."""
+    return " ".join(name.split()).casefold()[: 2 * NAME_MAX]
 
 
 async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate) -> School:
@@ -187,8 +191,16 @@ async def _ensure_email_free(session: AsyncSession, email: str, person_id: uuid.
     email_key = email.lower()
     taken = await session.scalar(select(Person.id).where(Person.email_key == email_key))
     if taken is not None and taken != person_id:
-        raise Conflict("A person with this email already exists (emails are compared case-insensitively)")
+        raise Conflict(EMAIL_TAKEN)
     return email_key
+
+
+async def _flush_or_conflict(session: AsyncSession) -> None:
+    """Two requests racing for one email: the unique constraint decides, and the loser gets 409."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(EMAIL_TAKEN) from exc
 
 
 async def _ensure_school(session: AsyncSession, school_id: uuid.UUID | None) -> None:
@@ -213,6 +225,9 @@ def _open_appointments(person_id: uuid.UUID, roles: Iterable[GovernanceRole]) ->
 
 async def create_person(session: AsyncSession, actor: Actor | None, data: PersonCreate) -> PersonRead:
     """Emails are unique case-insensitively; the password is stored only as an argon2id hash."""
+    # Hashed before the first statement: on SQLite a write transaction holds the database's write
+    # lock from its first statement, and argon2 takes about 120 ms.
+    password_hash = await get_passwords().hash(data.password) if data.password else None
     email_key = await _ensure_email_free(session, data.email, None)
     await _ensure_school(session, data.school_id)
     person = Person(
@@ -223,12 +238,12 @@ async def create_person(session: AsyncSession, actor: Actor | None, data: Person
         school_id=data.school_id,
         job_title=data.job_title,
         active=data.active,
-        password_hash=await get_passwords().hash(data.password) if data.password else None,
+        password_hash=password_hash,
         created_at=clock.now(),
         updated_at=clock.now(),
     )
     session.add(person)
-    await session.flush()
+    await _flush_or_conflict(session)
     session.add_all(PersonRole(person_id=person.id, role=role.value) for role in set(data.roles))
     session.add_all(_open_appointments(person.id, data.governance_roles))
     await session.flush()
@@ -283,7 +298,7 @@ async def update_person(
     if data.governance_roles is not None:
         await _reconcile_appointments(session, person.id, set(data.governance_roles))
     person.updated_at = clock.now()
-    await session.flush()
+    await _flush_or_conflict(session)
     after = await view(session, person)
     await audit_service.record(
         session,
@@ -367,6 +382,8 @@ async def create_appointment(
     session: AsyncSession, actor: Actor, person_id: uuid.UUID, data: AppointmentCreate
 ) -> Appointment:
     """An appointment to a governance role (the Academy Trust Handbook's fields)."""
+    if data.person_id is not None and data.person_id != person_id:
+        raise Unprocessable("person_id must be the person in the path", loc=("body", "person_id"))
     await get_person(session, actor, person_id)
     appointed_on = data.appointed_on or clock.today()
     _check_dates(appointed_on, data.term_ends_on, data.stepped_down_on)

@@ -1,11 +1,13 @@
-from typing import Any, Literal
+import json
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, Response
 
 from app.auth.dependencies import Public
 from app.core.deps import Session
 from app.core.responses import responses
+from app.core.schemas import MAX_OFFSET
 from app.core.settings import get_settings
 from app.register import render, service
 
@@ -24,9 +26,21 @@ JSON_DOC: dict[int | str, dict[str, Any]] = {
 
 @router.get("/api/v1/public/register", response_class=Response, responses={**JSON_DOC, **responses(422)})
 async def published_register(
-    _: Public, session: Session, format: Literal["json", "csv"] = "json"
+    _: Public,
+    session: Session,
+    format: Literal["json", "csv"] = "json",
+    limit: Annotated[int | None, Query(ge=1, le=200, description="a page of people (default: all)")] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
-    """Members, trustees, local governors and the accounting officer of the last 12 months; no login."""
+    """Members, trustees, local governors and the accounting officer of the last 12 months; no login.
+
+    The whole register by default (it is one public document); `limit` and `offset` page the JSON.
+    """
+    if format == "json" and (limit is not None or offset):
+        document = (await service.current(session)).as_json()
+        end = offset + limit if limit is not None else None
+        document["items"] = document["items"][offset:end]
+        return Response(json.dumps(document, ensure_ascii=False).encode(), media_type="application/json")
     if format == "csv":
         content = await service.rendered(session, "csv", lambda r: render.as_csv(r).encode())
         return Response(

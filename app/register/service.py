@@ -258,8 +258,20 @@ async def rendered(session: AsyncSession, kind: str, render: Callable[[Register]
         cached = _cache.rendered.get(kind)
         if cached is not None and cached[0] == key:
             return cached[1]
-        if _cache.register is None or _cache.register[0] != key:
-            _cache.register = (key, await build(session, today=key[2]))
-        content = await anyio.to_thread.run_sync(render, _cache.register[1])
+        content = await anyio.to_thread.run_sync(render, await _built(session, key))
         _cache.rendered[kind] = (key, content)
         return content
+
+
+async def _built(session: AsyncSession, key: tuple[int, str, date]) -> Register:
+    """The register of this version, built once (the caller holds the cache's lock)."""
+    if _cache.register is None or _cache.register[0] != key:
+        _cache.register = (key, await build(session, today=key[2]))
+    return _cache.register[1]
+
+
+async def current(session: AsyncSession) -> Register:
+    """The register as it may be published now, from the cache when nothing has changed."""
+    key = await version(session)
+    async with _cache.lock():
+        return await _built(session, key)
