@@ -14,6 +14,7 @@ from httpx import AsyncClient
 from app.auth.permissions import Role
 from app.core import clock
 from app.register import render
+from app.register import service as register_service
 
 REGISTER = "/api/v1/public/register"
 PAGE = "/register"
@@ -574,3 +575,21 @@ class TestPagingThePublishedRegister:
         response = await client.get(REGISTER, params=params)
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestTheCacheFollowsOnlyRegisterChanges:
+    async def test_a_failed_login_keeps_the_built_register_and_a_new_trustee_does_not(
+        self, client: AsyncClient, caller, session
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Cache Keeper")
+        built = await register_service.current(session)
+        refused = await client.post(
+            "/api/v1/auth/token", data={"username": "nobody@trust.test", "password": "x" * 12}
+        )
+        assert refused.status_code == 401
+        assert await register_service.current(session) is built
+        await trustee(client, admin, "Cache Breaker")
+        rebuilt = await register_service.current(session)
+        assert rebuilt is not built
+        assert "Cache Breaker" in [p.full_name for p in rebuilt.people]

@@ -18,7 +18,7 @@ import anyio.to_thread
 from sqlalchemy import ColumnElement, Select, String, and_, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.models import AuditChainHead
+from app.audit.models import AuditEvent
 from app.auth.permissions import GovernanceRole
 from app.core import clock
 from app.interests.models import Interest, interest_open_on
@@ -211,16 +211,26 @@ async def build(session: AsyncSession, today: date | None = None) -> Register:
 Version = tuple[int, str, date]
 
 
+# The audited writes that can change what is published: people (names), their appointments and
+# their interests. Anything else (a failed login, a declaration, a school) keeps the cached register,
+# so it is rebuilt only as often as it really changes. A prefix, so a new action of these domains
+# is covered without a change here.
+REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.")
+
+
 async def version(session: AsyncSession) -> Version:
-    """Changes with every audited write (so every change to the register) and every day."""
-    head = (
+    """Changes with every audited change to the register, and every day."""
+    latest = (
         await session.execute(
-            select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(or_(*(AuditEvent.action.startswith(prefix) for prefix in REGISTER_ACTION_PREFIXES)))
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
         )
     ).one_or_none()
-    if head is None:
+    if latest is None:
         return 0, "", clock.today()
-    return int(head[0]), str(head[1]), clock.today()
+    return int(latest[0]), str(latest[1]), clock.today()
 
 
 @dataclass
