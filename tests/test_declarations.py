@@ -678,3 +678,21 @@ class TestConcurrentSubmissions:
         finally:
             app.dependency_overrides.pop(get_session, None)
             await engine.dispose()
+
+
+class TestResubmittingAfterLeavingTheScope:
+    async def test_someone_who_declared_and_then_stepped_down_gets_409_not_422(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        trustee = await caller(governance_roles=(GovernanceRole.TRUSTEE,))
+        cycle = await open_cycle(client, admin)
+        body = {"cycle_id": cycle["id"], "nil_return": True, "code_of_conduct_accepted": True}
+        first = await client.post("/api/v1/declarations", json=body, headers=trustee.headers)
+        assert first.status_code == 201, first.text
+        stepped_down = await client.patch(
+            f"/api/v1/people/{trustee.id}", json={"governance_roles": []}, headers=admin.headers
+        )
+        assert stepped_down.status_code == 200
+        again = await client.post("/api/v1/declarations", json=body, headers=trustee.headers)
+        assert again.status_code == 409

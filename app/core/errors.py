@@ -155,9 +155,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         # Only the framework raises 400, for a body it cannot parse (a broken multipart form, say):
         # the contract answers every unparseable body with 422.
         return problem(
-            422, f"The body could not be read: {detail}", code="validation-failed",
+            422,
+            f"The body could not be read: {detail}",
+            code="validation-failed",
             errors=[{"loc": ["body"], "msg": detail}],
-        )  # fmt: skip
+        )
     return problem(exc.status_code, detail, headers=headers)
 
 

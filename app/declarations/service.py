@@ -2,7 +2,6 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -28,25 +27,39 @@ from app.interests.schemas import InterestRead
 from app.people import service as people_service
 from app.people.models import Appointment, Person, appointment_open_on
 
+ALREADY_SUBMITTED = "A declaration has already been submitted in this cycle"
+
 # ---------------------------------------------------------------- cycles
 
 
 async def open_cycle(session: AsyncSession, actor: Actor, data: CycleCreate) -> DeclarationCycle:
     """A cycle covers everyone holding an open appointment in one of its governance roles."""
     cycle = DeclarationCycle(
-        id=uuid.uuid4(), name=data.name, opens_on=data.opens_on or clock.today(), due_on=data.due_on,
+        id=uuid.uuid4(),
+        name=data.name,
+        opens_on=data.opens_on or clock.today(),
+        due_on=data.due_on,
         governance_roles=sorted({role.value for role in data.governance_roles}),
-        created_by=actor.id, created_at=clock.now(),
-    )  # fmt: skip
+        created_by=actor.id,
+        created_at=clock.now(),
+    )
     if cycle.due_on < cycle.opens_on:
         raise Unprocessable("due_on is before opens_on", loc=("body", "due_on"))
     session.add(cycle)
     await session.flush()
     await audit_service.record(
-        session, actor_id=actor.id, action="declaration_cycle.opened", entity_type="declaration_cycle",
-        entity_id=cycle.id, after={"name": cycle.name, "opens_on": cycle.opens_on, "due_on": cycle.due_on,
-                                   "governance_roles": cycle.governance_roles},
-    )  # fmt: skip
+        session,
+        actor_id=actor.id,
+        action="declaration_cycle.opened",
+        entity_type="declaration_cycle",
+        entity_id=cycle.id,
+        after={
+            "name": cycle.name,
+            "opens_on": cycle.opens_on,
+            "due_on": cycle.due_on,
+            "governance_roles": cycle.governance_roles,
+        },
+    )
     return cycle
 
 
@@ -140,11 +153,12 @@ async def submit(session: AsyncSession, actor: Actor, data: DeclarationCreate) -
     cycle = await session.get(DeclarationCycle, data.cycle_id)
     if cycle is None:
         raise Unprocessable("No such declaration cycle", loc=("body", "cycle_id"))
-    await _check_scope(session, cycle, person_id)
+    # Already declared is a 409 even for someone who has since left the cycle's scope.
     if await session.scalar(
         select(Declaration.id).where(Declaration.cycle_id == cycle.id, Declaration.person_id == person_id)
     ):
-        raise Conflict("A declaration has already been submitted in this cycle")
+        raise Conflict(ALREADY_SUBMITTED)
+    await _check_scope(session, cycle, person_id)
     await _end_interests(session, actor, person_id, data.ended_interests)
     open_now = await interests_service.open_interests(session, person_id, clock.today())
     if data.nil_return and open_now:
@@ -180,27 +194,40 @@ async def _store(
     cycle: DeclarationCycle,
     person_id: uuid.UUID,
     data: DeclarationCreate,
-    open_now: list[Any],
+    open_now: list[Interest],
 ) -> Declaration:
     now = clock.now()
     declaration = Declaration(
-        id=uuid.uuid4(), cycle_id=cycle.id, person_id=person_id, nil_return=data.nil_return,
+        id=uuid.uuid4(),
+        cycle_id=cycle.id,
+        person_id=person_id,
+        nil_return=data.nil_return,
         code_of_conduct_accepted=True,
         interests=[InterestRead.model_validate(i).model_dump(mode="json") for i in open_now],
-        submitted_by=actor.id, submitted_at=now, created_at=now,
-    )  # fmt: skip
+        submitted_by=actor.id,
+        submitted_at=now,
+        created_at=now,
+    )
     try:
         async with session.begin_nested():
             session.add(declaration)
     except IntegrityError as exc:  # a second submission racing this one
-        raise Conflict("A declaration has already been submitted in this cycle") from exc
+        raise Conflict(ALREADY_SUBMITTED) from exc
     await audit_service.record(
-        session, actor_id=actor.id, action="declaration.submitted", entity_type="declaration",
+        session,
+        actor_id=actor.id,
+        action="declaration.submitted",
+        entity_type="declaration",
         entity_id=declaration.id,
-        after={"cycle_id": cycle.id, "person_id": person_id, "nil_return": data.nil_return,
-               "code_of_conduct_accepted": True, "interest_ids": [i["id"] for i in declaration.interests],
-               "acting_for": person_id if person_id != actor.id else None},
-    )  # fmt: skip
+        after={
+            "cycle_id": cycle.id,
+            "person_id": person_id,
+            "nil_return": data.nil_return,
+            "code_of_conduct_accepted": True,
+            "interest_ids": [i["id"] for i in declaration.interests],
+            "acting_for": person_id if person_id != actor.id else None,
+        },
+    )
     return declaration
 
 

@@ -130,10 +130,14 @@ def _parse_row(record: _Record, present: set[str]) -> tuple[_Row | None, RowRepo
     if errors:
         return None, report
     row = _Row(
-        number=number, email=email, full_name=full_name, school=school if "school" in present else None,
-        job_title=job_title, governance_roles=governance if "governance_roles" in present else None,
+        number=number,
+        email=email,
+        full_name=full_name,
+        school=school if "school" in present else None,
+        job_title=job_title,
+        governance_roles=governance if "governance_roles" in present else None,
         roles=roles if "roles" in present else None,
-    )  # fmt: skip
+    )
     return row, report
 
 
@@ -280,9 +284,15 @@ def _summary(reports: list[RowReport], dry_run: bool, new_schools: list[str]) ->
         for action in ("create", "update", "unchanged", "error")
     }
     return ImportReport(
-        dry_run=dry_run, valid=count["error"] == 0, created=count["create"], updated=count["update"],
-        unchanged=count["unchanged"], invalid=count["error"], schools_created=new_schools, rows=reports,
-    )  # fmt: skip
+        dry_run=dry_run,
+        valid=count["error"] == 0,
+        created=count["create"],
+        updated=count["update"],
+        unchanged=count["unchanged"],
+        invalid=count["error"],
+        schools_created=new_schools,
+        rows=reports,
+    )
 
 
 async def _apply(session: AsyncSession, actor: Actor, plan: _Plan) -> None:
@@ -294,9 +304,13 @@ async def _apply(session: AsyncSession, actor: Actor, plan: _Plan) -> None:
         school_id = schools.get(service.school_key(row.school)) if row.school else None
         if report.action == "create":
             data = PersonCreate(
-                email=row.email, full_name=row.full_name, school_id=school_id, job_title=row.job_title,
-                roles=sorted(row.roles or ()), governance_roles=sorted(row.governance_roles or ()),
-            )  # fmt: skip
+                email=row.email,
+                full_name=row.full_name,
+                school_id=school_id,
+                job_title=row.job_title,
+                roles=sorted(row.roles or ()),
+                governance_roles=sorted(row.governance_roles or ()),
+            )
             await service.create_person(session, actor, data)
         elif report.action == "update" and update:
             if "school_id" in update:

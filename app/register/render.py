@@ -36,9 +36,18 @@ HOLDER_LABELS = {
     "close_associate": "Close associate",
 }
 CSV_COLUMNS = (
-    "full_name", "appointments", "category", "holder", "organisation_name", "company_number",
-    "charity_number", "description", "financial", "direct", "start_date",
-)  # fmt: skip
+    "full_name",
+    "appointments",
+    "category",
+    "holder",
+    "organisation_name",
+    "company_number",
+    "charity_number",
+    "description",
+    "financial",
+    "direct",
+    "start_date",
+)
 
 STYLE = "".join(
     (
