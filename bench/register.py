@@ -61,7 +61,7 @@ from app.interests import normalise  # noqa: E402
 from app.interests.models import Interest  # noqa: E402
 from app.interests.schemas import FINANCIAL_CATEGORIES, InterestCategory  # noqa: E402
 from app.people.models import Appointment, Person, PersonRole, School  # noqa: E402
-from app.people.service import school_key  # noqa: E402
+from app.people.schools import school_key  # noqa: E402
 from app.register import render, service  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

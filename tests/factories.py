@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import get_token_service
 from app.auth.permissions import GovernanceRole, Role
+from app.people import schools as schools_service
 from app.people import service as people_service
 from app.people.models import School
 from app.people.schemas import PersonCreate, PersonRead, SchoolCreate
@@ -36,7 +37,7 @@ def bearer(person_id: uuid.UUID) -> dict[str, str]:
 
 
 async def make_school(session: AsyncSession, name: str | None = None) -> School:
-    return await people_service.create_school(
+    return await schools_service.create_school(
         session, system_actor(), SchoolCreate(name=name or f"School {next(_counter)}")
     )
 

@@ -20,6 +20,7 @@ from app.auth.permissions import GovernanceRole, Role
 from app.core.errors import DomainError
 from app.core.middleware import BadInput, check_text
 from app.core.schemas import Email, Name, OptionalName
+from app.people import schools as schools_service
 from app.people import service
 from app.people.models import Person, School
 from app.people.schemas import PersonCreate, PersonUpdate, SchoolCreate
@@ -235,8 +236,8 @@ async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | N
     # One new school per name, whatever its case in the file: the first spelling met is kept.
     first_spelling: dict[str, str] = {}
     for r, _ in parsed:
-        if r and r.school and service.school_key(r.school) not in schools:
-            first_spelling.setdefault(service.school_key(r.school), r.school)
+        if r and r.school and schools_service.school_key(r.school) not in schools:
+            first_spelling.setdefault(schools_service.school_key(r.school), r.school)
     new_schools = sorted(first_spelling.values())
     seen: set[str] = set()
     steps: list[tuple[_Row, RowReport, dict[str, Any] | None]] = []
@@ -247,7 +248,7 @@ async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | N
             report.errors.append("email: appears more than once in the file")
         seen.add(row.email.lower())
         current = existing.get(row.email.lower())
-        school_id = schools.get(service.school_key(row.school)) if row.school else None
+        school_id = schools.get(schools_service.school_key(row.school)) if row.school else None
         update, refusals = _changes(row, current, school_id, actor) if current else ({}, [])
         report.errors.extend(refusals)
         report.changes = sorted(update) if current else ["new person"]
@@ -298,10 +299,10 @@ def _summary(reports: list[RowReport], dry_run: bool, new_schools: list[str]) ->
 async def _apply(session: AsyncSession, actor: Actor, plan: _Plan) -> None:
     schools, existing = plan.schools, plan.existing
     for name in plan.new_schools:
-        school = await service.create_school(session, actor, SchoolCreate(name=name))
-        schools[service.school_key(name)] = school.id
+        school = await schools_service.create_school(session, actor, SchoolCreate(name=name))
+        schools[schools_service.school_key(name)] = school.id
     for row, report, update in plan.steps:
-        school_id = schools.get(service.school_key(row.school)) if row.school else None
+        school_id = schools.get(schools_service.school_key(row.school)) if row.school else None
         if report.action == "create":
             data = PersonCreate(
                 email=row.email,

@@ -16,6 +16,7 @@ from app.core.deps import Session
 from app.core.responses import responses
 from app.core.schemas import EMAIL_MAX, Page, PageParams, page_params
 from app.people import importer, service
+from app.people import schools as schools_service
 from app.people.schemas import (
     AppointmentCreate,
     AppointmentRead,
@@ -51,19 +52,19 @@ async def me(actor: SignedIn) -> MeRead:
 @router.post("/schools", status_code=201, response_model=SchoolRead, responses=WRITE_ERRORS)
 async def create_school(actor: SchoolsWriter, session: Session, data: SchoolCreate) -> SchoolRead:
     """A school of the trust; names are unique."""
-    return SchoolRead.model_validate(await service.create_school(session, actor, data))
+    return SchoolRead.model_validate(await schools_service.create_school(session, actor, data))
 
 
 @router.get("/schools", response_model=Page[SchoolRead], responses=READ_ERRORS)
 async def list_schools(_: SchoolsReader, session: Session, page: Paging) -> Page[SchoolRead]:
     """The trust's schools, by name."""
-    schools, total = await service.list_schools(session, page)
-    return Page(items=[SchoolRead.model_validate(s) for s in schools], total=total)
+    found, total = await schools_service.list_schools(session, page)
+    return Page(items=[SchoolRead.model_validate(s) for s in found], total=total)
 
 
 @router.get("/schools/{school_id}", response_model=SchoolRead, responses=responses(401, 403, 404, 422))
 async def get_school(_: SchoolsReader, session: Session, school_id: uuid.UUID) -> SchoolRead:
-    return SchoolRead.model_validate(await service.get_school(session, school_id))
+    return SchoolRead.model_validate(await schools_service.get_school(session, school_id))
 
 
 @router.post("/people", status_code=201, response_model=PersonRead, responses=WRITE_ERRORS)

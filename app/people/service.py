@@ -16,7 +16,7 @@ from app.auth.dependencies import Actor, get_passwords
 from app.auth.permissions import GovernanceRole, Permission, Role
 from app.core import clock
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.core.schemas import NAME_MAX, PageParams
+from app.core.schemas import PageParams
 from app.people.models import Appointment, Person, PersonRole, School, appointment_open_on
 from app.people.schemas import (
     AppointmentCreate,
@@ -24,56 +24,9 @@ from app.people.schemas import (
     PersonCreate,
     PersonRead,
     PersonUpdate,
-    SchoolCreate,
 )
 
-# ---------------------------------------------------------------- schools
-
-
 EMAIL_TAKEN = "A person with this email already exists (emails are compared case-insensitively)"
-
-
-def school_key(name: str) -> str:
-    """The form in which school names are compared: case-folded, spaces collapsed (and cut to the
-    key column's width: folding can lengthen a name, "ﬃ" becomes "ffi")."""
-    return " ".join(name.split()).casefold()[: 2 * NAME_MAX]
-
-
-async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate) -> School:
-    """School names are unique."""
-    # Folded in Python, not with SQL lower(), which folds only ASCII on SQLite; the unique
-    # constraint settles a race between two requests.
-    name_key = school_key(data.name)
-    if await session.scalar(select(School.id).where(School.name_key == name_key)):
-        raise Conflict(f"A school called {data.name!r} already exists")
-    school = School(id=uuid.uuid4(), name=data.name, name_key=name_key, created_at=clock.now())
-    session.add(school)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"A school called {data.name!r} already exists") from exc
-    await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="school.created",
-        entity_type="school",
-        entity_id=school.id,
-        after={"name": school.name},
-    )
-    return school
-
-
-async def list_schools(session: AsyncSession, page: PageParams) -> tuple[list[School], int]:
-    total = await session.scalar(select(func.count()).select_from(School))
-    rows = await session.scalars(select(School).order_by(School.name).limit(page.limit).offset(page.offset))
-    return list(rows), int(total or 0)
-
-
-async def get_school(session: AsyncSession, school_id: uuid.UUID) -> School:
-    school = await session.get(School, school_id)
-    if school is None:
-        raise NotFound("school")
-    return school
 
 
 # ---------------------------------------------------------------- people: reading
