@@ -183,9 +183,7 @@ async def _end_interests(
             raise Unprocessable("No such interest of the declarant's", loc=(*loc, "interest_id"))
         if interest.end_date is not None:
             raise Unprocessable("This interest has already ended", loc=(*loc, "interest_id"))
-        if (ending.end_date or clock.today()) < interest.start_date:
-            raise Unprocessable("end_date is before the interest's start_date", loc=(*loc, "end_date"))
-        await interests_service.end(session, actor, interest.id, ending.end_date)
+        await interests_service.close(session, actor, interest, ending.end_date, loc=loc)
 
 
 async def _store(

@@ -104,9 +104,21 @@ async def end(session: AsyncSession, actor: Actor, interest_id: uuid.UUID, end_d
     interest = await get(session, actor, interest_id)
     if interest.person_id != actor.id and not actor.has(Permission.ACT_FOR_ANYONE):
         raise Forbidden("Only the declarant or the governance clerk may end an interest")
+    return await close(session, actor, interest, end_date, loc=("body",))
+
+
+async def close(
+    session: AsyncSession,
+    actor: Actor,
+    interest: Interest,
+    end_date: date | None,
+    *,
+    loc: tuple[str | int, ...],
+) -> Interest:
+    """End an interest the caller may end: not before its start (422 at `loc`), and only once (409)."""
     ends_on = end_date or clock.today()
     if ends_on < interest.start_date:
-        raise Unprocessable("end_date is before the interest's start_date", loc=("body", "end_date"))
+        raise Unprocessable("end_date is before the interest's start_date", loc=(*loc, "end_date"))
     before = snapshot(interest)
     ended = await session.execute(
         update(Interest)
