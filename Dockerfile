@@ -14,9 +14,12 @@ RUN /opt/probity/bin/pip wheel --no-deps --wheel-dir /wheels . \
     && /opt/probity/bin/pip install --no-deps /wheels/*.whl
 
 FROM python:3.11-slim-bookworm AS runtime
+# Production: the service refuses to start until PROBITY_SECRET_KEY and PROBITY_AUDIT_KEY are given
+# (the development keys are published in the code and never serve beyond loopback).
 ENV PATH="/opt/probity/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PROBITY_ENV=production \
     PROBITY_DATA_DIR=/data
 COPY --from=build /opt/probity /opt/probity
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin probity \

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import app as app_package
-from app.core.settings import ConfigurationError, get_settings
+from app.core.settings import ConfigurationError, get_settings, refuse_development_keys_beyond_loopback
 
 PROJECT_ROOT = Path(app_package.__file__).resolve().parent.parent
 
@@ -44,6 +44,7 @@ def migrate(database_url: str | None = None, revision: str = "head") -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    refuse_development_keys_beyond_loopback(get_settings(), args.host)
     migrate()
     uvicorn.run(
         "app.main:create_app",
@@ -51,7 +52,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # The app reads X-Forwarded-For itself, from PROBITY_TRUSTED_PROXIES only (uvicorn's own
+        # handling would trust 127.0.0.1, or FORWARDED_ALLOW_IPS, behind our back).
+        proxy_headers=False,
         server_header=False,
         log_level="info",
     )

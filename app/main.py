@@ -7,14 +7,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.core.db import get_database
 from app.core.errors import install_error_handlers
-from app.core.middleware import RequestGuard, SecurityHeaders
+from app.core.middleware import LoopbackOnly, RequestGuard, SecurityHeaders
 from app.core.responses import PROBLEM_REF, Problem, ProblemError
-from app.core.settings import get_settings
+from app.core.settings import Settings, get_settings
 from app.declarations.router import router as declarations_router
 from app.health.router import router as health_router
 from app.interests.router import router as interests_router
@@ -39,9 +40,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     await get_database().dispose()
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """The Probity API with its guards, error handlers and every domain's routes."""
-    settings = get_settings()
+    settings = settings or get_settings()
     app = FastAPI(
         title="Probity",
         version=API_VERSION,
@@ -61,7 +62,12 @@ def create_app() -> FastAPI:
             allow_methods=["GET", "POST", "PATCH"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    if settings.development_key_variables:
+        app.add_middleware(LoopbackOnly, unset=settings.development_key_variables)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    if settings.trusted_proxies:
+        # Outermost, so the throttle, the loopback guard and the logs all see the real client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -15,6 +15,7 @@ os.environ.update(
 )
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import Database, create_engine, set_database
-from app.core.deps import get_session
+from app.core.deps import get_session, get_transactions
 from app.main import create_app
 from tests import dbutil
 from tests.factories import Caller, make_caller
@@ -88,10 +89,33 @@ async def client(app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.Asy
             await request_work.commit()
 
     app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[get_transactions] = lambda: TestTransactions(session)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
     app.dependency_overrides.pop(get_session, None)
+    app.dependency_overrides.pop(get_transactions, None)
+
+
+class TestTransactions:
+    """The phases of a login (and the actor's read) as savepoints of the test's transaction."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @asynccontextmanager
+    async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        work = await self._session.begin_nested()
+        try:
+            yield self._session
+        except BaseException:
+            if work.is_active:
+                await work.rollback()
+            raise
+        if work.is_active:
+            await work.commit()
 
 
 @pytest.fixture

@@ -32,8 +32,11 @@ class Caller:
         return self.person.id
 
 
-def bearer(person_id: uuid.UUID) -> dict[str, str]:
-    return {"Authorization": f"Bearer {get_token_service().issue(person_id).access_token}"}
+def bearer(person_id: uuid.UUID, credentials_version: int = 0) -> dict[str, str]:
+    """A token for a person whose password and active flag have not changed since creation (or, with
+    `credentials_version`, as many times as that)."""
+    token = get_token_service().issue(person_id, credentials_version).access_token
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def make_school(session: AsyncSession, name: str | None = None) -> School:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import JSON, bindparam, exc, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,9 +20,9 @@ from app.audit import service as audit_service
 from app.audit.models import GENESIS_HASH, AuditEvent
 from app.auth.permissions import GovernanceRole, Role
 from app.core.db import Database, create_engine
-from app.core.deps import get_session
 from tests.dbutil import ON_POSTGRES
 from tests.factories import bearer, make_person
+from tests.live import live_client
 
 AUDIT_KEY = os.environ["PROBITY_AUDIT_KEY"].encode()
 OTHER_KEY = b"another-audit-key-that-is-32-bytes-or-more"
@@ -595,18 +595,8 @@ async def fresh_db(fresh_database: str) -> AsyncIterator[Database]:
 @pytest.fixture
 async def fresh_client(app: FastAPI, fresh_db: Database) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the fresh database, each request in its own committed transaction."""
-
-    async def committed_session(request: Request) -> AsyncIterator[AsyncSession]:
-        async with fresh_db.session(write=request.method not in {"GET", "HEAD"}) as session:
-            yield session
-
-    app.dependency_overrides[get_session] = committed_session
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
-    finally:
-        app.dependency_overrides.pop(get_session, None)
+    async with live_client(app, fresh_db) as http:
+        yield http
 
 
 class TestConcurrentAppends:

@@ -73,7 +73,9 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
 
 # Routes about another person's record (the path names the trustee's): callers who may not see it
 # get 404, never 403; callers who may see it but not act on it get 403 (the policy's refusal).
-_PEOPLE_READERS = frozenset(Role)  # every role reads people; a plain declarant only themselves
+# Every role but the headteacher reads everyone; a headteacher reads their own school's people (the
+# trustee here is at a school no caller of the matrix belongs to); a plain declarant only themselves.
+_PEOPLE_READERS = frozenset(Role) - {Role.HEADTEACHER}
 SEES_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/people/{person_id}"): _PEOPLE_READERS,
     ("GET", "/api/v1/people/{person_id}/appointments"): _PEOPLE_READERS,

@@ -4,21 +4,18 @@ import asyncio
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from httpx import AsyncClient, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import GovernanceRole, Role
 from app.core import clock
 from app.core.db import Database, create_engine
-from app.core.deps import get_session
 from tests.factories import bearer, make_person
+from tests.live import live_client
 
 TRUSTEE = (GovernanceRole.TRUSTEE,)
 
@@ -646,18 +643,11 @@ class TestConcurrentSubmissions:
     ) -> None:
         engine = create_engine(url=fresh_database)
         database = Database(engine)
-
-        async def fresh_session(request: Request) -> AsyncIterator[AsyncSession]:
-            async with database.session(write=request.method not in {"GET", "HEAD", "OPTIONS"}) as session:
-                yield session
-
         try:
             async with database.session(write=True) as session:
                 admin = await make_person(session, Role.GOVERNANCE_ADMIN)
                 trustee = await make_person(session, governance_roles=TRUSTEE)
-            app.dependency_overrides[get_session] = fresh_session
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            async with live_client(app, database) as http:
                 body = {"name": "Race", "due_on": days_from_today(30), "governance_roles": ["trustee"]}
                 cycle = await http.post("/api/v1/declaration-cycles", json=body, headers=bearer(admin.id))
                 assert cycle.status_code == 201, cycle.text
@@ -676,7 +666,6 @@ class TestConcurrentSubmissions:
                 listed = await http.get("/api/v1/declarations", headers=bearer(admin.id))
                 assert listed.json()["total"] == 1
         finally:
-            app.dependency_overrides.pop(get_session, None)
             await engine.dispose()
 
 

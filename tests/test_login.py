@@ -1,21 +1,31 @@
 """Password login: the email is the username, failures look alike, are audited and are throttled."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from httpx import AsyncClient, Response
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient, Response
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.models import AuditEvent
 from app.auth import service as auth_service
+from app.auth.models import LoginThrottle
 from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import Database, create_engine
 from app.core.errors import TooManyRequests, Unauthorized
-from app.core.settings import get_settings
+from app.core.settings import Settings, get_settings
+from app.main import create_app
 from tests.factories import DEFAULT_PASSWORD, make_person
 
 TOKEN_URL = "/api/v1/auth/token"
 ME = "/api/v1/me"
 WRONG = "Wrong-Horse-Battery-Staple-17"
+HOST = "192.0.2.10"
 LOCKOUT = get_settings().login_lockout_minutes
 
 
@@ -109,8 +119,24 @@ class TestWrongCredentials:
         assert inactive.json() == unknown.json()
 
     async def test_a_person_without_a_password_cannot_log_in(self, client: AsyncClient, caller) -> None:
-        await caller(email="ivy.ives@trust.test", password=None)
-        assert_problem(await login(client, "ivy.ives@trust.test", DEFAULT_PASSWORD), 401)
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        created = await client.post(
+            "/api/v1/people",
+            json={"email": "ivy.ives@trust.test", "full_name": "Ivy Ives"},
+            headers=admin.headers,
+        )
+        assert created.status_code == 201, created.text
+        for password in (DEFAULT_PASSWORD, " ", "None", "null"):
+            assert_problem(await login(client, "ivy.ives@trust.test", password), 401)
+        assert_problem(await login(client, "ivy.ives@trust.test", ""), 422)  # no password at all
+        # The control: the same person, once given a password, signs in with it.
+        given = await client.patch(
+            f"/api/v1/people/{created.json()['id']}",
+            json={"password": DEFAULT_PASSWORD},
+            headers=admin.headers,
+        )
+        assert given.status_code == 200
+        assert (await login(client, "ivy.ives@trust.test", DEFAULT_PASSWORD)).status_code == 200
 
 
 class TestThrottle:
@@ -277,13 +303,11 @@ class TestThrottleAcrossWorkers:
                 person = await make_person(session, email="wyn.ward@trust.test")
             outcomes = []
             for attempt in range(10):
-                async with workers[attempt % 2].session(write=True) as session:
-                    outcomes.append(await auth_service.login(session, person.email, WRONG))
+                outcomes.append(await auth_service.login(workers[attempt % 2], person.email, WRONG, HOST))
             assert all(isinstance(o.refusal, Unauthorized) for o in outcomes[:9])
             assert isinstance(outcomes[9].refusal, TooManyRequests)
             for worker in workers:
-                async with worker.session(write=True) as session:
-                    refused = await auth_service.login(session, person.email, DEFAULT_PASSWORD)
+                refused = await auth_service.login(worker, person.email, DEFAULT_PASSWORD, HOST)
                 assert isinstance(refused.refusal, TooManyRequests) and refused.token is None
         finally:
             for worker in workers:
@@ -296,8 +320,7 @@ class TestThrottleAcrossWorkers:
                 person = await make_person(session, email="xan.xu@trust.test")
 
             async def attempt(worker: Database) -> auth_service.LoginOutcome:
-                async with worker.session(write=True) as session:
-                    return await auth_service.login(session, person.email, WRONG)
+                return await auth_service.login(worker, person.email, WRONG, HOST)
 
             outcomes = await asyncio.gather(*(attempt(workers[n % 2]) for n in range(14)))
             refusals = [type(o.refusal) for o in outcomes]
@@ -306,3 +329,141 @@ class TestThrottleAcrossWorkers:
         finally:
             for worker in workers:
                 await worker.dispose()
+
+
+@asynccontextmanager
+async def client_at(app: FastAPI, address: str, *, like: FastAPI | None = None) -> AsyncIterator[AsyncClient]:
+    """A client connecting from `address`, inside the test's transaction (the `client` fixture's
+    overrides, copied from `like` when `app` is another instance)."""
+    if like is not None:
+        app.dependency_overrides.update(like.dependency_overrides)
+    transport = ASGITransport(app=app, client=(address, 40000))
+    async with AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+class TestThrottleByAddress:
+    """Contract: the 10th consecutive failure for one account from one client address is refused;
+    other accounts, and the same account from other addresses, are unaffected; one address failing
+    across many accounts also meets a 429."""
+
+    async def test_a_flood_from_one_address_does_not_lock_the_account_out_elsewhere(
+        self, app: FastAPI, client: AsyncClient, caller
+    ) -> None:
+        await caller(Role.GOVERNANCE_ADMIN, email="the.admin@trust.test")
+        async with client_at(app, "203.0.113.66") as attacker, client_at(app, "198.51.100.7") as office:
+            assert await fail(attacker, "the.admin@trust.test", 9) == [401] * 9
+            assert_locked(await login(attacker, "the.admin@trust.test", DEFAULT_PASSWORD))
+            # Replayed as found: ten more from the attacker, and the admin still signs in elsewhere.
+            for _ in range(10):
+                assert_locked(await login(attacker, "the.admin@trust.test", WRONG))
+            response = await login(office, "the.admin@trust.test", DEFAULT_PASSWORD)
+            assert response.status_code == 200
+
+    async def test_one_address_failing_across_many_accounts_meets_a_429(
+        self, app: FastAPI, client: AsyncClient, caller
+    ) -> None:
+        ceiling = get_settings().login_address_max_failures
+        await caller(email="real.person@trust.test")
+        async with client_at(app, "203.0.113.77") as sprayer, client_at(app, "198.51.100.8") as other:
+            for n in range(ceiling):
+                assert (await login(sprayer, f"guess{n}@trust.test", WRONG)).status_code == 401
+            assert_locked(await login(sprayer, "real.person@trust.test", DEFAULT_PASSWORD))
+            assert_locked(await login(sprayer, "never.tried@trust.test", WRONG))
+            assert (await login(other, "real.person@trust.test", DEFAULT_PASSWORD)).status_code == 200
+
+    async def test_x_forwarded_for_from_an_unnamed_peer_is_ignored(
+        self, app: FastAPI, client: AsyncClient, caller
+    ) -> None:
+        await caller(email="xavi.forward@trust.test")
+        async with client_at(app, "203.0.113.88") as attacker:
+            for n in range(9):
+                response = await attacker.post(
+                    TOKEN_URL,
+                    data={"username": "xavi.forward@trust.test", "password": WRONG},
+                    headers={"X-Forwarded-For": f"10.9.8.{n}"},
+                )
+                assert response.status_code == 401
+            assert_locked(await login(attacker, "xavi.forward@trust.test", DEFAULT_PASSWORD))
+
+    async def test_x_forwarded_for_from_a_named_proxy_gives_the_client_address(
+        self, app: FastAPI, client: AsyncClient, caller
+    ) -> None:
+        await caller(email="yara.proxied@trust.test")
+        behind_proxy = create_app(Settings(trusted_proxies=["192.0.2.1", "10.0.0.0/8"]))
+        async with client_at(behind_proxy, "192.0.2.1", like=app) as proxy:
+
+            async def attempt(client_address: str, password: str) -> Response:
+                return await proxy.post(
+                    TOKEN_URL,
+                    data={"username": "yara.proxied@trust.test", "password": password},
+                    # The client's own (spoofable) entry first, then what the proxies appended.
+                    headers={"X-Forwarded-For": f"6.6.6.6, {client_address}, 10.1.2.3"},
+                )
+
+            assert [(await attempt("203.0.113.99", WRONG)).status_code for _ in range(9)] == [401] * 9
+            assert_locked(await attempt("203.0.113.99", DEFAULT_PASSWORD))
+            assert (await attempt("198.51.100.9", DEFAULT_PASSWORD)).status_code == 200
+
+    def test_an_ipv6_client_is_counted_by_its_slash_64(self) -> None:
+        assert auth_service.client_key("2001:db8:1:2:aaaa::1") == auth_service.client_key(
+            "2001:db8:1:2:bbbb::9"
+        )
+        assert auth_service.client_key("2001:db8:1:2::1") != auth_service.client_key("2001:db8:1:3::1")
+        assert auth_service.client_key("::ffff:192.0.2.1") == "192.0.2.1"
+        assert auth_service.client_key(None) == "unknown"
+
+    def test_a_trusted_proxy_setting_that_is_not_an_address_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="PROBITY_TRUSTED_PROXIES"):
+            Settings(trusted_proxies=["*"])
+
+
+async def throttle_rows(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(LoginThrottle)) or 0)
+
+
+async def failed_login_events(session: AsyncSession) -> int:
+    statement = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+    return int(await session.scalar(statement) or 0)
+
+
+class TestAnonymousRequestsCannotGrowTheDatabase:
+    async def test_expired_counters_are_pruned(
+        self, app: FastAPI, client: AsyncClient, session: AsyncSession, fixed_clock
+    ) -> None:
+        start = clock.now()
+        fixed_clock(start)
+        before = await throttle_rows(session)
+        async with client_at(app, "203.0.113.10") as anonymous:
+            for n in range(20):
+                assert (await login(anonymous, f"random{n}@nowhere.test", WRONG)).status_code == 401
+            # 20 names from one address: 20 account counters and the address's own.
+            assert await throttle_rows(session) == before + 21
+            fixed_clock(start + timedelta(minutes=get_settings().login_window_minutes + 1))
+            assert (await login(anonymous, "one.more@nowhere.test", WRONG)).status_code == 401
+        assert await throttle_rows(session) == 2  # the last name's counter and the address's
+
+    async def test_the_address_ceiling_bounds_the_audit_events_and_the_counters(
+        self, app: FastAPI, client: AsyncClient, session: AsyncSession
+    ) -> None:
+        ceiling = get_settings().login_address_max_failures
+        events, rows = await failed_login_events(session), await throttle_rows(session)
+        async with client_at(app, "203.0.113.11") as anonymous:
+            statuses = [
+                (await login(anonymous, f"spray{n}@nowhere.test", WRONG)).status_code
+                for n in range(3 * ceiling)
+            ]
+        assert statuses == [401] * ceiling + [429] * (2 * ceiling)
+        # Every failure, and the first refusal of the lockout, is audited; the rest are not.
+        assert await failed_login_events(session) - events == ceiling + 1
+        assert await throttle_rows(session) - rows == ceiling + 1
+
+    async def test_only_the_first_refusal_of_a_lockout_is_audited(
+        self, client: AsyncClient, session: AsyncSession, caller
+    ) -> None:
+        await caller(email="zed.zero@trust.test")
+        events = await failed_login_events(session)
+        await fail(client, "zed.zero@trust.test", 9)
+        for _ in range(5):
+            assert_locked(await login(client, "zed.zero@trust.test", DEFAULT_PASSWORD))
+        assert await failed_login_events(session) - events == 10

@@ -120,9 +120,10 @@ class TestCreatePerson:
 
     async def test_a_person_without_a_password_cannot_log_in(self, client: AsyncClient, caller) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)
-        await client.post(
+        created = await client.post(
             "/api/v1/people", json={"email": "nopw@trust.test", "full_name": "N"}, headers=admin.headers
         )
+        assert created.status_code == 201, created.text
         token = await client.post(
             "/api/v1/auth/token", data={"username": "nopw@trust.test", "password": "x" * 12}
         )
@@ -197,13 +198,56 @@ class TestReadingPeople:
         ).status_code == 404
 
     @pytest.mark.parametrize(
-        "role", [Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.FINANCE_DIRECTOR, Role.HEADTEACHER]
+        "role",
+        [Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.FINANCE_DIRECTOR, Role.HR_DIRECTOR, Role.CEO, Role.COO],
     )
-    async def test_keepers_auditors_and_deciders_see_everyone(
+    async def test_keepers_auditors_and_trust_wide_deciders_see_everyone(
         self, client: AsyncClient, caller, role
     ) -> None:
         reader, other = await caller(role), await caller()
         assert (await client.get(f"/api/v1/people/{other.id}", headers=reader.headers)).status_code == 200
+
+
+class TestAHeadteacherSeesTheirOwnSchool:
+    """Contract, "Who sees what": a headteacher sees the people of their own school (finding 9: they
+    saw everyone in the trust, with emails and roles)."""
+
+    async def _school(self, client: AsyncClient, admin_headers: dict[str, str], name: str) -> str:
+        response = await client.post("/api/v1/schools", json={"name": name}, headers=admin_headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def test_their_own_schools_people_and_nobody_else(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        hillside = await self._school(client, admin.headers, "Hillside Primary")
+        valley = await self._school(client, admin.headers, "Valley Academy")
+        head = await caller(Role.HEADTEACHER, school_id=hillside)
+        teacher = await caller(school_id=hillside)
+        elsewhere = await caller(school_id=valley)
+        central = await caller()
+        assert (await client.get(f"/api/v1/people/{teacher.id}", headers=head.headers)).status_code == 200
+        appointments = await client.get(f"/api/v1/people/{teacher.id}/appointments", headers=head.headers)
+        assert appointments.status_code == 200
+        for hidden in (elsewhere, central, admin):
+            response = await client.get(f"/api/v1/people/{hidden.id}", headers=head.headers)
+            assert response.status_code == 404
+            listed = await client.get(f"/api/v1/people/{hidden.id}/appointments", headers=head.headers)
+            assert listed.status_code == 404
+        listed = await client.get("/api/v1/people", params={"limit": 200}, headers=head.headers)
+        assert listed.status_code == 200
+        assert {p["id"] for p in listed.json()["items"]} == {str(head.id), str(teacher.id)}
+        assert listed.json()["total"] == 2
+        other_school = await client.get("/api/v1/people", params={"school_id": valley}, headers=head.headers)
+        assert other_school.status_code == 200 and other_school.json() == {"items": [], "total": 0}
+
+    async def test_a_headteacher_with_no_school_sees_only_themselves(
+        self, client: AsyncClient, caller
+    ) -> None:
+        head, someone = await caller(Role.HEADTEACHER), await caller()
+        assert (await client.get(f"/api/v1/people/{someone.id}", headers=head.headers)).status_code == 404
+        listed = await client.get("/api/v1/people", headers=head.headers)
+        assert listed.status_code == 200
+        assert [p["id"] for p in listed.json()["items"]] == [str(head.id)]
 
     async def test_filters_and_paging(self, client: AsyncClient, caller) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)
@@ -357,15 +401,26 @@ class TestAppointments:
         )
         assert response.status_code == 422
 
-    async def test_a_future_appointment_is_not_yet_held(self, client: AsyncClient, caller) -> None:
+    async def test_a_future_appointment_is_not_yet_held(
+        self, client: AsyncClient, caller, fixed_clock
+    ) -> None:
+        start = clock.now()
+        fixed_clock(start)
         admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
-        later = (clock.today() + timedelta(days=30)).isoformat()
-        await client.post(
+        later = clock.today() + timedelta(days=30)
+        created = await client.post(
             f"/api/v1/people/{person.id}/appointments",
-            json={"governance_role": "member", "appointed_on": later},
+            json={"governance_role": "member", "appointed_on": later.isoformat()},
             headers=admin.headers,
         )
-        assert (await client.get("/api/v1/me", headers=person.headers)).json()["governance_roles"] == []
+        assert created.status_code == 201, created.text
+        assert created.json()["appointed_on"] == later.isoformat()
+        me = await client.get("/api/v1/me", headers=person.headers)
+        assert me.status_code == 200 and me.json()["governance_roles"] == []
+        # The control: on the day of the appointment it is held.
+        fixed_clock(start + timedelta(days=30))
+        me = await client.get("/api/v1/me", headers=person.headers)
+        assert me.status_code == 200 and me.json()["governance_roles"] == ["member"]
 
     async def test_a_declarant_may_not_appoint_themselves(self, client: AsyncClient, caller) -> None:
         person = await caller()

@@ -34,6 +34,7 @@ def claims(person_id: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
     settings = get_settings()
     base: dict[str, Any] = {
         "sub": str(person_id),
+        "ver": 0,
         "iat": issued,
         "exp": issued + 600,
         "iss": settings.jwt_issuer,
@@ -201,7 +202,7 @@ class TestTheClaims:
         now = int(clock.now().timestamp())
         assert_refused(await client.get(ME, headers=bearer(forge(claims(person.id, exp=now - 1)))))
 
-    @pytest.mark.parametrize("claim", ["exp", "aud", "iss", "sub", "iat"])
+    @pytest.mark.parametrize("claim", ["exp", "aud", "iss", "sub", "iat", "ver"])
     async def test_a_token_without_a_required_claim_is_refused(
         self, client: AsyncClient, caller, claim: str
     ) -> None:
@@ -263,6 +264,104 @@ class TestDeactivation:
     async def test_a_person_created_inactive_cannot_use_a_token(self, client: AsyncClient, caller) -> None:
         person = await caller(active=False)
         assert_refused(await client.get(ME, headers=person.headers))
+
+
+class TestTokenTimes:
+    async def test_a_token_issued_in_the_future_is_refused(self, client: AsyncClient, caller) -> None:
+        person = await caller()
+        now = int(clock.now().timestamp())
+        assert_refused(await client.get(ME, headers=bearer(forge(claims(person.id, iat=now + 60)))))
+
+    async def test_a_token_made_to_outlive_the_configured_lifetime_is_refused(
+        self, client: AsyncClient, caller
+    ) -> None:
+        person = await caller()
+        now = int(clock.now().timestamp())
+        longest = get_settings().token_ttl_minutes * 60
+        assert (
+            await client.get(ME, headers=bearer(forge(claims(person.id, iat=now, exp=now + longest))))
+        ).status_code == 200
+        too_long = forge(claims(person.id, iat=now, exp=now + longest + 1))
+        assert_refused(await client.get(ME, headers=bearer(too_long)))
+        a_year = forge(claims(person.id, iat=now, exp=now + 365 * 24 * 3600))
+        assert_refused(await client.get(ME, headers=bearer(a_year)))
+
+    @pytest.mark.parametrize("version", ["0", True, -1, 1.5, None, 2**31])
+    async def test_a_credentials_version_that_is_not_a_small_integer_is_refused(
+        self, client: AsyncClient, caller, version: object
+    ) -> None:
+        person = await caller()
+        assert_refused(await client.get(ME, headers=bearer(forge(claims(person.id, ver=version)))))
+
+
+async def _login(client: AsyncClient, email: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:
+    response = await client.post(TOKEN_URL, data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return bearer(response.json()["access_token"])
+
+
+class TestCredentialChangesEndEarlierTokens:
+    """Contract: changing a person's password, deactivating or reactivating them ends every token
+    issued before."""
+
+    async def test_a_new_password_ends_the_old_token(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await caller(email="pat.password@trust.test")
+        old = await _login(client, "pat.password@trust.test")
+        assert (await client.get(ME, headers=old)).status_code == 200
+        changed = await client.patch(
+            f"/api/v1/people/{(await client.get(ME, headers=old)).json()['id']}",
+            json={"password": "a brand new long password"},
+            headers=admin.headers,
+        )
+        assert changed.status_code == 200
+        assert_refused(await client.get(ME, headers=old))
+        assert_refused(await client.get("/api/v1/interests", headers=old))
+        new = await _login(client, "pat.password@trust.test", "a brand new long password")
+        assert (await client.get(ME, headers=new)).status_code == 200
+
+    async def test_other_changes_leave_the_token_working(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await caller(email="nia.name@trust.test")
+        token = await _login(client, "nia.name@trust.test")
+        changed = await client.patch(
+            f"/api/v1/people/{person.id}",
+            json={"full_name": "Nia Newname", "job_title": "Teacher", "active": True},
+            headers=admin.headers,
+        )
+        assert changed.status_code == 200
+        me = await client.get(ME, headers=token)
+        assert me.status_code == 200 and me.json()["full_name"] == "Nia Newname"
+
+    async def test_reactivating_does_not_revive_a_token_issued_before_the_deactivation(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await caller(email="rey.return@trust.test")
+        before = await _login(client, "rey.return@trust.test")
+        for active in (False, True):
+            response = await client.patch(
+                f"/api/v1/people/{person.id}", json={"active": active}, headers=admin.headers
+            )
+            assert response.status_code == 200 and response.json()["active"] is active
+        assert_refused(await client.get(ME, headers=before))
+        after = await _login(client, "rey.return@trust.test")
+        assert (await client.get(ME, headers=after)).status_code == 200
+
+    async def test_a_token_issued_while_deactivated_dies_with_the_reactivation(
+        self, client: AsyncClient, caller
+    ) -> None:
+        # A token cannot be had by login while inactive, but one issued in between (a leaked key,
+        # say) must not start working when the person comes back.
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await caller()
+        off = await client.patch(f"/api/v1/people/{person.id}", json={"active": False}, headers=admin.headers)
+        assert off.status_code == 200
+        while_inactive = bearer(forge(claims(person.id, ver=1)))
+        on = await client.patch(f"/api/v1/people/{person.id}", json={"active": True}, headers=admin.headers)
+        assert on.status_code == 200
+        assert_refused(await client.get(ME, headers=while_inactive))
+        assert (await client.get(ME, headers=bearer(forge(claims(person.id, ver=2))))).status_code == 200
 
 
 class TestIssuedTokens:

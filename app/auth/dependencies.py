@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.passwords import Passwords
 from app.auth.permissions import GovernanceRole, Permission, Role, permissions_of
-from app.auth.tokens import TokenService
+from app.auth.tokens import TokenService, TokenSubject
 from app.core import clock
-from app.core.deps import Session
+from app.core.deps import Transactions
 from app.core.errors import Forbidden, Unauthorized
 from app.core.routing import refuse_unacceptable
 from app.core.settings import get_settings
@@ -68,16 +68,26 @@ def _actor_statement() -> Select[Any]:
         .scalar_subquery()
     )
     return select(Person.id, Person.email, Person.full_name, Person.school_id, roles, governance).where(
-        Person.id == bindparam("person_id"), Person.active.is_(True)
+        Person.id == bindparam("person_id"),
+        Person.active.is_(True),
+        Person.credentials_version == bindparam("credentials_version"),
     )
 
 
 _ACTOR = _actor_statement()
 
 
-async def load_actor(session: AsyncSession, person_id: uuid.UUID) -> Actor | None:
-    """The active person with their roles and open appointments, in one statement."""
-    result = await session.execute(_ACTOR, {"person_id": person_id, "today": clock.today()})
+async def load_actor(session: AsyncSession, subject: TokenSubject) -> Actor | None:
+    """The active person a token names, if their credentials have not changed since it was issued,
+    with their roles and open appointments, in one statement."""
+    result = await session.execute(
+        _ACTOR,
+        {
+            "person_id": subject.person_id,
+            "credentials_version": subject.credentials_version,
+            "today": clock.today(),
+        },
+    )
     row = result.one_or_none()
     if row is None:
         return None
@@ -93,12 +103,18 @@ async def load_actor(session: AsyncSession, person_id: uuid.UUID) -> Actor | Non
     )
 
 
-async def current_actor(session: Session, token: Annotated[str | None, Depends(_bearer)]) -> Actor:
-    """The person the bearer token names; a deactivated person's token stops working at once."""
+async def current_actor(transactions: Transactions, token: Annotated[str | None, Depends(_bearer)]) -> Actor:
+    """The person the bearer token names; a deactivated person's token stops working at once.
+
+    Read in a transaction of its own, ended before the handler runs: on SQLite the request's own
+    write transaction then takes the write lock only at the handler's first statement, after any
+    slow work (hashing a new password, parsing an upload) the handler does first.
+    """
     if not token:
         raise Unauthorized("Sign in first: send an Authorization: Bearer token")
-    person_id = get_token_service().subject(token)
-    actor = await load_actor(session, person_id)
+    subject = get_token_service().subject(token)
+    async with transactions.session(write=False) as session:
+        actor = await load_actor(session, subject)
     if actor is None:
         raise Unauthorized("Invalid or expired token")
     return actor

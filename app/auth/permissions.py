@@ -34,6 +34,7 @@ class Permission(StrEnum):
     SCHOOLS_WRITE = "schools:write"
     PEOPLE_READ = "people:read"  # the people one may see (oneself at least)
     PEOPLE_READ_ALL = "people:read_all"
+    PEOPLE_READ_SCHOOL = "people:read_school"  # the people of one's own school (a headteacher)
     PEOPLE_WRITE = "people:write"
     PEOPLE_IMPORT = "people:import"
     AUDIT_READ = "audit:read"
@@ -71,7 +72,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VICE_CHAIR: _DECIDER,
     Role.FINANCE_DIRECTOR: _SCREENER,
     Role.HR_DIRECTOR: _DECIDER,
-    Role.HEADTEACHER: _DECIDER,
+    # "Who sees what": a headteacher sees the people of their own school, not the whole trust.
+    Role.HEADTEACHER: frozenset({Permission.PEOPLE_READ_SCHOOL}),
     Role.GOVERNANCE_ADMIN: frozenset(
         {
             Permission.SCHOOLS_WRITE,

@@ -1,30 +1,31 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 
 from app.auth import service
 from app.auth.dependencies import Public
 from app.auth.schemas import TokenResponse
-from app.core.deps import Session
+from app.core.deps import Transactions
 from app.core.responses import responses
 from app.core.schemas import EMAIL_MAX
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=TokenResponse, responses=responses(401, 415, 422, 429))
+@router.post("/token", response_model=TokenResponse, responses=responses(401, 415, 422, 429, 503))
 async def issue_token(
     _: Public,
-    session: Session,
+    request: Request,
+    transactions: Transactions,
     username: Annotated[str, Form(min_length=1, max_length=EMAIL_MAX, description="email")],
     password: Annotated[str, Form(min_length=1, max_length=1024)],
     grant_type: Annotated[str | None, Form(pattern="^password$", max_length=8)] = None,
 ) -> TokenResponse:
-    """OAuth2 password flow; the 10th consecutive failure within 15 minutes is refused with 429."""
-    outcome = await service.login(session, username, password)
+    """OAuth2 password flow; the 10th consecutive failure for an account from one address within
+    15 minutes, or too many from one address across accounts, is refused with 429."""
+    client = request.client.host if request.client else None
+    outcome = await service.login(transactions, username, password, client)
     if outcome.refusal is not None:
-        # The failure and its audit event must outlive the refusal: commit before raising.
-        await session.commit()
         raise outcome.refusal
     assert outcome.token is not None
     return TokenResponse(access_token=outcome.token.access_token, expires_in=outcome.token.expires_in)

@@ -47,21 +47,41 @@ def _numeric_date(claims: dict[str, Any], name: str) -> float:
     return float(value)
 
 
-def _check_times(claims: dict[str, Any]) -> None:
-    """Refused on or after `exp` and before `nbf`; `exp` and `iat` must be present."""
+def _check_times(claims: dict[str, Any], max_lifetime: timedelta) -> None:
+    """Refused on or after `exp`, before `nbf` or `iat`, and when it was made to live longer than
+    this service ever issues (a token signed with a leaked key for a year, say)."""
     now = clock.now().timestamp()
     expires = _numeric_date(claims, "exp")
-    _numeric_date(claims, "iat")
-    if expires <= now:
+    issued = _numeric_date(claims, "iat")
+    if expires <= now or issued > now:
+        raise Unauthorized(_EXPIRED)
+    if expires - issued > max_lifetime.total_seconds():
         raise Unauthorized(_EXPIRED)
     if "nbf" in claims and _numeric_date(claims, "nbf") > now:
         raise Unauthorized(_EXPIRED)
+
+
+def _credentials_version(claims: dict[str, Any]) -> int:
+    """The person's credentials version when the token was issued: a JSON integer."""
+    value = claims.get("ver")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise Unauthorized(_EXPIRED)
+    return value
 
 
 @dataclass(frozen=True)
 class IssuedToken:
     access_token: str
     expires_in: int
+
+
+@dataclass(frozen=True)
+class TokenSubject:
+    """Whom a valid token names, and which of their credentials it was issued under: changing the
+    password, deactivating or reactivating moves the version on and ends every earlier token."""
+
+    person_id: uuid.UUID
+    credentials_version: int
 
 
 class TokenService:
@@ -76,11 +96,12 @@ class TokenService:
         self._audience = settings.jwt_audience
         self._ttl = timedelta(minutes=settings.token_ttl_minutes)
 
-    def issue(self, person_id: uuid.UUID) -> IssuedToken:
+    def issue(self, person_id: uuid.UUID, credentials_version: int) -> IssuedToken:
         """A signed token for this person, valid for the configured lifetime."""
         issued_at = clock.now()
         claims = {
             "sub": str(person_id),
+            "ver": credentials_version,
             "iat": int(issued_at.timestamp()),
             "exp": int((issued_at + self._ttl).timestamp()),
             "iss": self._issuer,
@@ -90,7 +111,7 @@ class TokenService:
         token = jwt.encode(claims, self._key, algorithm=ALGORITHM)
         return IssuedToken(access_token=token, expires_in=int(self._ttl.total_seconds()))
 
-    def subject(self, token: str) -> uuid.UUID:
+    def subject(self, token: str) -> TokenSubject:
         """The person a valid token names; anything else is a 401."""
         try:
             if jws.get_unverified_header(token).get("alg") != ALGORITHM:
@@ -103,7 +124,7 @@ class TokenService:
                 issuer=self._issuer,
                 options=_DECODE_OPTIONS,
             )
-            _check_times(claims)
-            return uuid.UUID(str(claims["sub"]))
+            _check_times(claims, self._ttl)
+            return TokenSubject(uuid.UUID(str(claims["sub"])), _credentials_version(claims))
         except (JOSEError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise Unauthorized(_EXPIRED) from exc

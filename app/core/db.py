@@ -2,9 +2,9 @@
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -115,10 +115,36 @@ def create_engine(settings: Settings | None = None, url: str | None = None) -> A
     target = async_url(url or settings.resolved_database_url)
     ensure_sqlite_directory(target)
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target, pool_size=settings.db_pool_size, max_overflow=0)
+        engine = create_async_engine(
+            target,
+            pool_size=settings.db_pool_size,
+            max_overflow=0,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         configure_sqlite(engine.sync_engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return create_async_engine(target, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=False)
+    # Pre-ping: a connection that died with a restarted server is replaced on checkout instead of
+    # failing a request, so the service recovers from an outage without a restart. The lock
+    # timeout is SQLite's busy timeout's twin: a write that cannot get its lock in time is a 503.
+    return create_async_engine(
+        target,
+        pool_size=settings.db_pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_seconds,
+            "options": f"-c lock_timeout={int(settings.sqlite_busy_timeout_ms)}",
+        },
+    )
+
+
+class Transactions(Protocol):
+    """Opens short transactions of its own, for work done in phases: read, then slow work such as
+    argon2 or parsing a file with no transaction open, then a short write. On SQLite a write
+    transaction holds the whole database's write lock, so nothing slow may happen inside one."""
+
+    def session(self, *, write: bool) -> AbstractAsyncContextManager[AsyncSession]: ...
 
 
 class Database:

@@ -1,6 +1,7 @@
 """Errors that carry their HTTP meaning, rendered as RFC 9457 problem+json."""
 
 import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sqlalchemy_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -84,6 +86,45 @@ class TooManyRequests(DomainError):
 
     def __init__(self, detail: str, retry_after_seconds: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
+class ServiceUnavailable(DomainError):
+    """Load or a database that is busy or away: the client should come back, nothing was changed."""
+
+    status, code = 503, "service-unavailable"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
+# How long a client is asked to wait: a busy SQLite file frees up within a write's time; a
+# PostgreSQL server that went away takes a few seconds to come back.
+BUSY_RETRY_SECONDS = 1
+AWAY_RETRY_SECONDS = 5
+_SQLITE_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
+
+
+def database_unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 for a database that is busy or unreachable, or None when the error is a bug (a 500).
+
+    SQLite's busy timeout running out is "database is locked"; PostgreSQL's OperationalError and
+    InterfaceError cover a refused or dropped connection, a server shutting down or starting up, a
+    lock or statement timeout; a pool with no free connection in time is SQLAlchemy's TimeoutError.
+    """
+    if isinstance(exc, sqlalchemy_exc.TimeoutError):
+        return ServiceUnavailable("The service is busy; try again shortly", BUSY_RETRY_SECONDS)
+    if not isinstance(exc, sqlalchemy_exc.DBAPIError):
+        return None
+    if isinstance(exc.orig, sqlite3.Error):
+        message = str(exc.orig).lower()
+        if isinstance(exc, sqlalchemy_exc.OperationalError) and any(w in message for w in _SQLITE_BUSY_WORDS):
+            return ServiceUnavailable("The database is busy; try again shortly", BUSY_RETRY_SECONDS)
+        return None
+    if exc.connection_invalidated or isinstance(
+        exc, sqlalchemy_exc.OperationalError | sqlalchemy_exc.InterfaceError
+    ):
+        return ServiceUnavailable("The database is not available; try again shortly", AWAY_RETRY_SECONDS)
+    return None
 
 
 def problem(
@@ -168,6 +209,16 @@ def internal_error() -> JSONResponse:
     return problem(500, "The server could not complete the request", code="internal-error")
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    unavailable = database_unavailable(exc)
+    if unavailable is None:
+        return await _unexpected_error(request, exc)
+    logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__
+    )
+    return problem(503, unavailable.detail, code=unavailable.code, headers=unavailable.headers)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return internal_error()
@@ -178,4 +229,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sqlalchemy_exc.DBAPIError, _database_error)
+    app.add_exception_handler(sqlalchemy_exc.TimeoutError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

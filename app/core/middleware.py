@@ -15,11 +15,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import (
     DomainError,
+    Forbidden,
     InvalidInput,
     PayloadTooLarge,
     UnsupportedMediaType,
     internal_error,
+    problem,
 )
+from app.core.settings import is_loopback
 
 MAX_JSON_DEPTH = 32
 MAX_JSON_INT = 2**63 - 1
@@ -270,3 +273,24 @@ class SecurityHeaders:
         if self.hsts:
             headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
         return headers
+
+
+class LoopbackOnly:
+    """With the published development keys anyone could sign a token: such a server answers only
+    this machine (`probity serve` already refuses to listen anywhere else; this also covers a
+    server started some other way, or a proxy in front of it)."""
+
+    def __init__(self, app: ASGIApp, *, unset: list[str]) -> None:
+        self.app = app
+        self.refusal = Forbidden(
+            f"{' and '.join(unset)} not set: this server uses the published development keys "
+            "and answers only requests from this machine"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] == "http" and not (client and is_loopback(client[0])):
+            refusal = self.refusal
+            await problem(refusal.status, refusal.detail, code=refusal.code)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

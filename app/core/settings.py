@@ -1,5 +1,6 @@
 """The one reader of the environment: every setting has the PROBITY_ prefix."""
 
+import ipaddress
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,11 @@ KNOWN_DEFAULT_KEYS = frozenset(
     }
 )
 MIN_KEY_BYTES = 32
+KeyName = Literal["secret_key", "audit_key"]
+_KEYS_AND_DEFAULTS: tuple[tuple[KeyName, str], ...] = (
+    ("secret_key", DEV_SECRET_KEY),
+    ("audit_key", DEV_AUDIT_KEY),
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -52,26 +58,61 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # Failures are counted per account and client address, so a flood from one address cannot lock
+    # its victim out from everywhere; the per-address ceiling stops one address trying many accounts
+    # (a whole school behind one NAT address shares it, hence a generous default).
     login_max_failures: int = Field(default=9, ge=1)
+    login_address_max_failures: int = Field(default=50, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); nobody's by default.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # argon2 takes 64 MiB and most of a core per hash: at most this many at once, the rest queue,
+    # and beyond the queue's length a login is a 503 rather than a pile-up.
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    password_hash_queue: int = Field(default=64, ge=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 1024 * 1024
     sqlite_busy_timeout_ms: int = 10_000
     db_pool_size: int = Field(default=10, ge=1)
+    # A request that cannot get a connection (or, on PostgreSQL, a new connection) in this time is a 503.
+    db_pool_timeout_seconds: float = Field(default=10, gt=0)
+    db_connect_timeout_seconds: int = Field(default=5, ge=1)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"PROBITY_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                    "(trusting every sender's X-Forwarded-For would let anyone choose their address)"
+                ) from None
         return value
 
     @model_validator(mode="after")
     def _check_keys(self) -> "Settings":
-        for name, dev_value in (("secret_key", DEV_SECRET_KEY), ("audit_key", DEV_AUDIT_KEY)):
+        for name, dev_value in _KEYS_AND_DEFAULTS:
             setattr(self, name, SecretStr(_checked_key(self.env, name, getattr(self, name), dev_value)))
         return self
+
+    @property
+    def development_key_variables(self) -> list[str]:
+        """The key variables left unset, so that the published development keys stand in for them."""
+        return [
+            f"PROBITY_{name.upper()}"
+            for name, dev_value in _KEYS_AND_DEFAULTS
+            if self.key_bytes(name) == dev_value.encode()
+        ]
 
     @property
     def is_production(self) -> bool:
@@ -83,7 +124,7 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'probity.db').resolve()}"
 
-    def key_bytes(self, name: Literal["secret_key", "audit_key"]) -> bytes:
+    def key_bytes(self, name: KeyName) -> bytes:
         value = getattr(self, name)
         assert isinstance(value, SecretStr)
         return value.get_secret_value().encode()
@@ -108,3 +149,24 @@ def _checked_key(env: str, name: str, value: SecretStr | None, dev_value: str) -
 def get_settings() -> Settings:
     """The settings of this process, read once."""
     return Settings()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address or a client address is this machine's own loopback."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_development_keys_beyond_loopback(settings: Settings, host: str) -> None:
+    """The development keys are published in the code: anyone could sign a token with them, so a
+    server using them may listen on loopback only."""
+    unset = settings.development_key_variables
+    if unset and not is_loopback(host):
+        raise ConfigurationError(
+            f"{' and '.join(unset)} not set: the published development keys serve only loopback "
+            f"(127.0.0.1, ::1), not {host}; set real keys (and PROBITY_ENV=production) to listen there"
+        )

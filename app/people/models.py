@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, String, and_, or_
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -32,6 +32,9 @@ class Person(UUIDPrimaryKey, Base):
     job_title: Mapped[str | None] = mapped_column(String(NAME_MAX))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(512))
+    # Part of every token: a new password, a deactivation or a reactivation moves it on, which
+    # ends every token issued before.
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,11 +33,15 @@ EMAIL_TAKEN = "A person with this email already exists (emails are compared case
 
 
 def readable_people(actor: Actor) -> Select[Person]:
-    """Everyone for the register's keepers, auditors and deciders; otherwise only oneself."""
+    """Everyone for the register's keepers, auditors and the trust-wide deciders; the people of
+    their own school for a headteacher; otherwise only oneself."""
     statement = select(Person)
-    if not actor.has(Permission.PEOPLE_READ_ALL):
-        statement = statement.where(Person.id == actor.id)
-    return statement
+    if actor.has(Permission.PEOPLE_READ_ALL):
+        return statement
+    visible = Person.id == actor.id
+    if actor.has(Permission.PEOPLE_READ_SCHOOL) and actor.school_id is not None:
+        visible = or_(visible, Person.school_id == actor.school_id)
+    return statement.where(visible)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ async def create_person(session: AsyncSession, actor: Actor | None, data: Person
         job_title=data.job_title,
         active=data.active,
         password_hash=password_hash,
+        credentials_version=0,
         created_at=clock.now(),
         updated_at=clock.now(),
     )
@@ -230,8 +235,12 @@ def _refuse_self_changes(actor: Actor, person: PersonRead, data: PersonUpdate) -
 async def update_person(
     session: AsyncSession, actor: Actor, person_id: uuid.UUID, data: PersonUpdate
 ) -> PersonRead:
-    """Only the fields sent change; a deactivated person's access ends at once."""
+    """Only the fields sent change; a new password, a deactivation or a reactivation ends every
+    token issued before."""
     _refuse_nulls(data)
+    # Hashed before the first statement: on SQLite a write transaction holds the database's write
+    # lock from its first statement, and argon2 takes about 120 ms.
+    password_hash = await get_passwords().hash(data.password) if data.password is not None else None
     person = await get_person(session, actor, person_id)
     before = await view(session, person)
     _refuse_self_changes(actor, before, data)
@@ -241,11 +250,13 @@ async def update_person(
     if "school_id" in data.model_fields_set:
         await _ensure_school(session, data.school_id)
         person.school_id = data.school_id
+    if password_hash is not None or (data.active is not None and data.active != person.active):
+        person.credentials_version += 1
     for name in ("full_name", "job_title", "active"):
         if name in data.model_fields_set:
             setattr(person, name, getattr(data, name))
-    if data.password is not None:
-        person.password_hash = await get_passwords().hash(data.password)
+    if password_hash is not None:
+        person.password_hash = password_hash
     if data.roles is not None:
         await _replace_roles(session, person.id, set(data.roles))
     if data.governance_roles is not None:
