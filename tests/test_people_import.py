@@ -300,6 +300,14 @@ class TestUpsert:
             headers=admin.headers,
         )
         assert trail.json()["total"] == 1
+        # The trail keeps the person as the API shows them, before and after, as a PATCH would.
+        event = trail.json()["items"][0]
+        assert event["after"] == {
+            **{name: value for name, value in ann.items() if name != "created_at"},
+            "password_changed": False,
+        }
+        assert event["before"]["full_name"] == "Ann Able" and event["before"]["job_title"] == "Teacher"
+        assert event["before"]["roles"] == [] and event["before"]["governance_roles"] == ["local_governor"]
 
     async def test_a_changed_school_is_reported_as_an_update(self, client: AsyncClient, caller) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)

@@ -5,14 +5,14 @@ import hmac
 import json
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -46,18 +46,32 @@ def json_value(value: Any) -> Any:
     raise TypeError(f"cannot audit a value of type {type(value).__name__}")
 
 
-def _canonical(event: AuditEvent) -> bytes:
+_HASHED = (
+    "id",
+    "seq",
+    "at",
+    "actor_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "prev_hash",
+)
+
+
+def _canonical(fields: Mapping[str, Any]) -> bytes:
     body = {
-        "id": str(event.id),
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "actor_id": str(event.actor_id) if event.actor_id else None,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "before": event.before,
-        "after": event.after,
-        "prev_hash": event.prev_hash,
+        "id": str(fields["id"]),
+        "seq": fields["seq"],
+        "at": fields["at"].isoformat(),
+        "actor_id": str(fields["actor_id"]) if fields["actor_id"] else None,
+        "action": fields["action"],
+        "entity_type": fields["entity_type"],
+        "entity_id": fields["entity_id"],
+        "before": fields["before"],
+        "after": fields["after"],
+        "prev_hash": fields["prev_hash"],
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -65,7 +79,22 @@ def _canonical(event: AuditEvent) -> bytes:
 def event_hash(event: AuditEvent, key: bytes | None = None) -> str:
     """HMAC-SHA256 over the event's canonical JSON, which includes the previous hash."""
     secret = key if key is not None else get_settings().key_bytes("audit_key")
-    return hmac.new(secret, _canonical(event), hashlib.sha256).hexdigest()
+    return _hmac(secret, {name: getattr(event, name) for name in _HASHED})
+
+
+def _hmac(key: bytes, fields: Mapping[str, Any]) -> str:
+    return hmac.new(key, _canonical(fields), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event to append: what happened, to what, and the record before and after."""
+
+    action: str
+    entity_type: str
+    entity_id: uuid.UUID | str | None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
 
 
 async def record(
@@ -79,39 +108,59 @@ async def record(
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event in the caller's transaction; the head row's lock keeps the chain linear."""
-    # Updating the head first takes its row lock (PostgreSQL) or the write lock (SQLite), so a
+    (row,) = await _append(session, actor_id, [Entry(action, entity_type, entity_id, before, after)])
+    return AuditEvent(**row)  # the event as stored, for the caller to read (not attached to the session)
+
+
+async def record_many(session: AsyncSession, *, actor_id: uuid.UUID | None, entries: Sequence[Entry]) -> int:
+    """Append events in order, in the caller's transaction, with one move of the chain's head and one
+    INSERT for them all (an import of 15,000 people is 15,000 events); returns how many."""
+    return len(await _append(session, actor_id, entries))
+
+
+async def _append(
+    session: AsyncSession, actor_id: uuid.UUID | None, entries: Sequence[Entry]
+) -> list[dict[str, Any]]:
+    if not entries:
+        return []
+    # Moving the head first takes its row lock (PostgreSQL) or the write lock (SQLite), so a
     # concurrent writer waits here rather than forking the chain from the same previous hash.
     advanced = await session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
-        .values(last_seq=AuditChainHead.last_seq + 1)
+        .values(last_seq=AuditChainHead.last_seq + len(entries))
         .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
         .execution_options(synchronize_session=False)
     )
-    seq, prev_hash = advanced.one()
-    event = AuditEvent(
-        id=uuid.uuid4(),
-        seq=seq,
-        # Stored in UTC and read back in UTC, so hash the UTC form whatever zone 'now' came in.
-        at=clock.now().astimezone(UTC),
-        actor_id=actor_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id) if entity_id is not None else None,
-        before=json_value(before) if before is not None else None,
-        after=json_value(after) if after is not None else None,
-        prev_hash=prev_hash,
-    )
-    event.hash = event_hash(event)
-    session.add(event)
+    last_seq, prev_hash = advanced.one()
+    # Stored in UTC and read back in UTC, so hash the UTC form whatever zone 'now' came in.
+    at = clock.now().astimezone(UTC)
+    key = get_settings().key_bytes("audit_key")
+    rows = []
+    for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
+        row: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "seq": seq,
+            "at": at,
+            "actor_id": actor_id,
+            "action": entry.action,
+            "entity_type": entry.entity_type,
+            "entity_id": str(entry.entity_id) if entry.entity_id is not None else None,
+            "before": json_value(entry.before) if entry.before is not None else None,
+            "after": json_value(entry.after) if entry.after is not None else None,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = _hmac(key, row)
+        rows.append(row)
+    # Plain rows, not ORM objects: building 15,000 of those cost more than hashing and inserting.
+    await session.execute(insert(AuditEvent), rows)
     await session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
-        .values(last_hash=event.hash)
+        .values(last_hash=prev_hash)
         .execution_options(synchronize_session=False)
     )
-    await session.flush()
-    return event
+    return rows
 
 
 async def list_events(

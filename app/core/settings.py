@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # argon2 takes 64 MiB and most of a core per hash: at most this many at once, the rest queue,
     # and beyond the queue's length a login is a 503 rather than a pile-up.
     password_hash_concurrency: int = Field(default=2, ge=1)
-    password_hash_queue: int = Field(default=64, ge=0)
+    password_hash_queue: int = Field(default=16, ge=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 1024 * 1024
     sqlite_busy_timeout_ms: int = 10_000

@@ -23,7 +23,7 @@ from app.core.schemas import Email, Name, OptionalName
 from app.people import schools as schools_service
 from app.people import service
 from app.people.models import Person, School
-from app.people.schemas import PersonCreate, PersonUpdate, SchoolCreate
+from app.people.schemas import PersonCreate, PersonRead, PersonUpdate, SchoolCreate
 
 COLUMNS = ("email", "full_name", "school", "job_title", "governance_roles", "roles")
 REQUIRED = ("email", "full_name")
@@ -187,16 +187,27 @@ def _read(content: bytes) -> tuple[list[_Record], set[str]]:
     return records, set(header)
 
 
-async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, Any]:
-    """Current people by lower-case email, as the API shows them (roles and open appointments)."""
-    found: dict[str, Any] = {}
+def _parsed(content: bytes) -> list[tuple[_Row | None, RowReport]]:
+    records, present = _read(content)
+    return [_parse_row(record, present) for record in records]
+
+
+@dataclass(frozen=True)
+class _Current:
+    person: Person
+    view: PersonRead  # as the API shows them: roles and open appointments
+
+
+async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, _Current]:
+    """Current people by lower-case email."""
+    found: dict[str, _Current] = {}
     keys = sorted({e.lower() for e in emails})
     for start in range(0, len(keys), 500):
         people = list(
             await session.scalars(select(Person).where(Person.email_key.in_(keys[start : start + 500])))
         )
-        for view in await service.views(session, people):
-            found[view.email.lower()] = view
+        for person, view in zip(people, await service.views(session, people), strict=True):
+            found[person.email_key] = _Current(person, view)
     return found
 
 
@@ -226,7 +237,7 @@ class _Plan:
     steps: list[tuple[_Row, RowReport, dict[str, Any] | None]]
     new_schools: list[str]
     schools: dict[str, uuid.UUID]
-    existing: dict[str, Any]
+    existing: dict[str, _Current]
 
 
 async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | None, RowReport]]) -> _Plan:
@@ -247,7 +258,8 @@ async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | N
         if row.email.lower() in seen:
             report.errors.append("email: appears more than once in the file")
         seen.add(row.email.lower())
-        current = existing.get(row.email.lower())
+        found = existing.get(row.email.lower())
+        current = found.view if found else None
         school_id = schools.get(schools_service.school_key(row.school)) if row.school else None
         update, refusals = _changes(row, current, school_id, actor) if current else ({}, [])
         report.errors.extend(refusals)
@@ -264,8 +276,9 @@ async def import_people(
     session: AsyncSession, actor: Actor, content: bytes, *, dry_run: bool
 ) -> ImportReport:
     """Upsert by email; one invalid row and nothing changes; importing the same file again changes nothing."""
-    records, present = await anyio.to_thread.run_sync(_read, content)
-    parsed = [_parse_row(record, present) for record in records]
+    # Reading and checking every row is CPU work: done in a worker thread, before the transaction's
+    # first statement (on SQLite, the moment it takes the database's write lock).
+    parsed = await anyio.to_thread.run_sync(_parsed, content)
     plan = await _plan(session, actor, parsed)
     reports = [report for _, report in parsed]
     result = _summary(reports, dry_run, plan.new_schools)
@@ -301,6 +314,8 @@ async def _apply(session: AsyncSession, actor: Actor, plan: _Plan) -> None:
     for name in plan.new_schools:
         school = await schools_service.create_school(session, actor, SchoolCreate(name=name))
         schools[schools_service.school_key(name)] = school.id
+    new_people: list[tuple[PersonCreate, str | None]] = []
+    changed: list[tuple[Person, PersonRead, PersonUpdate]] = []
     for row, report, update in plan.steps:
         school_id = schools.get(schools_service.school_key(row.school)) if row.school else None
         if report.action == "create":
@@ -312,10 +327,12 @@ async def _apply(session: AsyncSession, actor: Actor, plan: _Plan) -> None:
                 roles=sorted(row.roles or ()),
                 governance_roles=sorted(row.governance_roles or ()),
             )
-            await service.create_person(session, actor, data)
+            new_people.append((data, None))  # an import sets no passwords
         elif report.action == "update" and update:
             if "school_id" in update:
                 update["school_id"] = school_id
-            await service.update_person(
-                session, actor, existing[row.email.lower()].id, PersonUpdate(**update)
-            )
+            current = existing[row.email.lower()]
+            changed.append((current.person, current.view, PersonUpdate(**update)))
+    # In one go: the file's people in a handful of statements, not a dozen each.
+    await service.update_people(session, actor, changed)
+    await service.create_people(session, actor, new_people)

@@ -2,12 +2,12 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,7 @@ from app.auth.permissions import GovernanceRole, Permission, Role
 from app.core import clock
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.schemas import PageParams
+from app.people import holdings
 from app.people.models import Appointment, Person, PersonRole, School, appointment_open_on
 from app.people.schemas import (
     AppointmentCreate,
@@ -165,54 +166,75 @@ async def _ensure_school(session: AsyncSession, school_id: uuid.UUID | None) -> 
         raise Unprocessable("No such school", loc=("body", "school_id"))
 
 
-def _open_appointments(person_id: uuid.UUID, roles: Iterable[GovernanceRole]) -> list[Appointment]:
-    """The scripts' shorthand: governance roles become appointments open from today."""
-    today = clock.today()
-    return [
-        Appointment(
-            id=uuid.uuid4(),
-            person_id=person_id,
-            governance_role=role.value,
-            appointed_on=today,
-            created_at=clock.now(),
-        )
-        for role in sorted(set(roles))
-    ]
-
-
 async def create_person(session: AsyncSession, actor: Actor | None, data: PersonCreate) -> PersonRead:
     """Emails are unique case-insensitively; the password is stored only as an argon2id hash."""
     # Hashed before the first statement: on SQLite a write transaction holds the database's write
     # lock from its first statement, and argon2 takes about 120 ms.
     password_hash = await get_passwords().hash(data.password) if data.password else None
-    email_key = await _ensure_email_free(session, data.email, None)
+    await _ensure_email_free(session, data.email, None)
     await _ensure_school(session, data.school_id)
-    person = Person(
-        id=uuid.uuid4(),
-        email=data.email,
-        email_key=email_key,
-        full_name=data.full_name,
-        school_id=data.school_id,
-        job_title=data.job_title,
-        active=data.active,
-        password_hash=password_hash,
-        credentials_version=0,
-        created_at=clock.now(),
-        updated_at=clock.now(),
-    )
-    session.add(person)
-    await _flush_or_conflict(session)
-    session.add_all(PersonRole(person_id=person.id, role=role.value) for role in set(data.roles))
-    session.add_all(_open_appointments(person.id, data.governance_roles))
-    await session.flush()
-    created = await view(session, person)
-    await audit_service.record(
+    (created,) = await create_people(session, actor, [(data, password_hash)])
+    return created
+
+
+async def create_people(
+    session: AsyncSession, actor: Actor | None, new: Sequence[tuple[PersonCreate, str | None]]
+) -> list[PersonRead]:
+    """People already checked (schools exist; passwords hashed), with their roles and appointments:
+    one INSERT per table and one audit append for them all, so an import of thousands holds the
+    write lock for seconds, not minutes. An email taken meanwhile is a 409."""
+    if not new:
+        return []  # an INSERT given no rows would insert one row of defaults
+    now = clock.now()
+    created = [
+        PersonRead(
+            id=uuid.uuid4(),
+            email=data.email,
+            full_name=data.full_name,
+            school_id=data.school_id,
+            job_title=data.job_title,
+            roles=sorted(set(data.roles)),
+            governance_roles=sorted(set(data.governance_roles)),
+            active=data.active,
+            created_at=now,
+        )
+        for data, _ in new
+    ]
+    people = [
+        {
+            **view.model_dump(include={"id", "email", "full_name", "school_id", "job_title", "active"}),
+            "email_key": view.email.lower(),
+            "password_hash": password_hash,
+            "credentials_version": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for view, (_, password_hash) in zip(created, new, strict=True)
+    ]
+    try:
+        await session.execute(insert(Person), people)
+    except IntegrityError as exc:
+        raise Conflict(EMAIL_TAKEN) from exc
+    role_rows = [{"person_id": view.id, "role": role.value} for view in created for role in view.roles]
+    if role_rows:
+        await session.execute(insert(PersonRole), role_rows)
+    appointments = [
+        row for view in created for row in holdings.appointment_rows(view.id, view.governance_roles)
+    ]
+    if appointments:
+        await session.execute(insert(Appointment), appointments)
+    await audit_service.record_many(
         session,
         actor_id=actor.id if actor else None,
-        action="person.created",
-        entity_type="person",
-        entity_id=person.id,
-        after={**_audit_view(created), "password_set": data.password is not None},
+        entries=[
+            audit_service.Entry(
+                "person.created",
+                "person",
+                view.id,
+                after={**_audit_view(view), "password_set": password_hash is not None},
+            )
+            for view, (_, password_hash) in zip(created, new, strict=True)
+        ],
     )
     return created
 
@@ -258,9 +280,9 @@ async def update_person(
     if password_hash is not None:
         person.password_hash = password_hash
     if data.roles is not None:
-        await _replace_roles(session, person.id, set(data.roles))
+        await holdings.replace_roles(session, {person.id: set(data.roles)})
     if data.governance_roles is not None:
-        await _reconcile_appointments(session, person.id, set(data.governance_roles))
+        await holdings.reconcile_appointments(session, {person.id: set(data.governance_roles)})
     person.updated_at = clock.now()
     await _flush_or_conflict(session)
     after = await view(session, person)
@@ -276,32 +298,45 @@ async def update_person(
     return after
 
 
-async def _replace_roles(session: AsyncSession, person_id: uuid.UUID, roles: set[Role]) -> None:
-    current = {
-        row.role: row
-        for row in await session.scalars(select(PersonRole).where(PersonRole.person_id == person_id))
-    }
-    for role, row in current.items():
-        if role not in roles:
-            await session.delete(row)
-    session.add_all(PersonRole(person_id=person_id, role=r.value) for r in roles if r.value not in current)
-
-
-async def _reconcile_appointments(
-    session: AsyncSession, person_id: uuid.UUID, wanted: set[GovernanceRole]
+async def update_people(
+    session: AsyncSession, actor: Actor, changes: Sequence[tuple[Person, PersonRead, PersonUpdate]]
 ) -> None:
-    """Open appointments for new roles from today; step down from roles no longer held, today."""
-    today = clock.today()
-    open_now = list(
-        await session.scalars(
-            select(Appointment).where(Appointment.person_id == person_id, appointment_open_on(today))
+    """An import's changes to people it has loaded and checked (names, job titles, schools, roles,
+    governance roles; never emails, passwords or the active flag): the rows flushed together, roles
+    and appointments in bulk, and one audit append for them all."""
+    now = clock.now()
+    new_roles: dict[uuid.UUID, set[Role]] = {}
+    governance: dict[uuid.UUID, set[GovernanceRole]] = {}
+    entries = []
+    for person, before, data in changes:
+        sent = data.model_dump(include={"full_name", "job_title", "school_id"}, exclude_unset=True)
+        for name, value in sent.items():
+            setattr(person, name, value)
+        person.updated_at = now
+        if data.roles is not None:
+            new_roles[person.id] = set(data.roles)
+        if data.governance_roles is not None:
+            governance[person.id] = set(data.governance_roles)
+        after = before.model_copy(
+            update={
+                **sent,
+                "roles": sorted(new_roles.get(person.id, before.roles)),
+                "governance_roles": sorted(governance.get(person.id, before.governance_roles)),
+            }
         )
-    )
-    held = {GovernanceRole(a.governance_role) for a in open_now}
-    for appointment in open_now:
-        if GovernanceRole(appointment.governance_role) not in wanted:
-            appointment.stepped_down_on = today
-    session.add_all(_open_appointments(person_id, wanted - held))
+        entries.append(
+            audit_service.Entry(
+                "person.updated",
+                "person",
+                person.id,
+                before=_audit_view(before),
+                after={**_audit_view(after), "password_changed": False},
+            )
+        )
+    await session.flush()
+    await holdings.replace_roles(session, new_roles)
+    await holdings.reconcile_appointments(session, governance)
+    await audit_service.record_many(session, actor_id=actor.id, entries=entries)
 
 
 # ---------------------------------------------------------------- appointments
