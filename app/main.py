@@ -5,15 +5,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.core import openapi
 from app.core.db import get_database
 from app.core.errors import install_error_handlers
 from app.core.middleware import RequestGuard, SecurityHeaders
-from app.core.responses import PROBLEM_REF, Problem, ProblemError
 from app.core.settings import get_settings
 from app.declarations.router import router as declarations_router
 from app.health.router import router as health_router
@@ -49,6 +48,7 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     for router in ROUTERS:
         app.include_router(router)
@@ -62,27 +62,11 @@ def create_app() -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _spec(app)  # type: ignore[method-assign]
     return app
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's spec with every error as problem+json, 422 included."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas["Problem"].pop("$defs", None)
-    schemas["ProblemError"] = ProblemError.model_json_schema()
-    for name in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(name, None)
-    for path_item in spec.get("paths", {}).values():
-        for operation in path_item.values():
-            if "422" in operation.get("responses", {}):
-                operation["responses"]["422"] = {
-                    "description": "Unprocessable Content",
-                    "content": {"application/problem+json": {"schema": PROBLEM_REF}},
-                }
-    app.openapi_schema = spec
-    return spec
+def _spec(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        app.openapi_schema = openapi.build(app)
+    return app.openapi_schema

@@ -64,10 +64,12 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("GET", "/api/v1/declaration-cycles"): SIGNED_IN,
     ("GET", "/api/v1/declaration-cycles/{cycle_id}"): SIGNED_IN,
     ("GET", "/api/v1/declaration-cycles/{cycle_id}/status"): AUDIT_READERS,
+    ("GET", "/api/v1/declaration-cycles/{cycle_id}/status.csv"): AUDIT_READERS,
     ("POST", "/api/v1/declarations"): SIGNED_IN,
     ("GET", "/api/v1/declarations"): SIGNED_IN,
     ("GET", "/api/v1/declarations/{declaration_id}"): SIGNED_IN,
     ("GET", "/api/v1/public/register"): PUBLIC,
+    ("GET", "/api/v1/public/register.csv"): PUBLIC,
     ("GET", "/register"): PUBLIC,
 }
 
