@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from app.apidocs.router import router as apidocs_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.core import openapi
@@ -29,6 +30,7 @@ ROUTERS = (
     declarations_router,
     register_router,
     audit_router,
+    apidocs_router,
 )
 
 
