@@ -5,16 +5,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.apidocs.router import router as apidocs_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.core import openapi
 from app.core.db import get_database
 from app.core.errors import install_error_handlers
 from app.core.middleware import LoopbackOnly, RequestGuard, SecurityHeaders
-from app.core.responses import PROBLEM_REF, Problem, ProblemError
 from app.core.settings import Settings, get_settings
 from app.declarations.router import router as declarations_router
 from app.health.router import router as health_router
@@ -31,6 +31,7 @@ ROUTERS = (
     declarations_router,
     register_router,
     audit_router,
+    apidocs_router,
 )
 
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     for router in ROUTERS:
         app.include_router(router)
@@ -68,27 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.trusted_proxies:
         # Outermost, so the throttle, the loopback guard and the logs all see the real client.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _spec(app)  # type: ignore[method-assign]
     return app
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's spec with every error as problem+json, 422 included."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas["Problem"].pop("$defs", None)
-    schemas["ProblemError"] = ProblemError.model_json_schema()
-    for name in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(name, None)
-    for path_item in spec.get("paths", {}).values():
-        for operation in path_item.values():
-            if "422" in operation.get("responses", {}):
-                operation["responses"]["422"] = {
-                    "description": "Unprocessable Content",
-                    "content": {"application/problem+json": {"schema": PROBLEM_REF}},
-                }
-    app.openapi_schema = spec
-    return spec
+def _spec(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        app.openapi_schema = openapi.build(app)
+    return app.openapi_schema

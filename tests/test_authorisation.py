@@ -64,11 +64,15 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("GET", "/api/v1/declaration-cycles"): SIGNED_IN,
     ("GET", "/api/v1/declaration-cycles/{cycle_id}"): SIGNED_IN,
     ("GET", "/api/v1/declaration-cycles/{cycle_id}/status"): AUDIT_READERS,
+    ("GET", "/api/v1/declaration-cycles/{cycle_id}/status.csv"): AUDIT_READERS,
     ("POST", "/api/v1/declarations"): SIGNED_IN,
     ("GET", "/api/v1/declarations"): SIGNED_IN,
     ("GET", "/api/v1/declarations/{declaration_id}"): SIGNED_IN,
     ("GET", "/api/v1/public/register"): PUBLIC,
+    ("GET", "/api/v1/public/register.csv"): PUBLIC,
     ("GET", "/register"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/assets/{asset}"): PUBLIC,
 }
 
 # Routes about another person's record (the path names the trustee's): callers who may not see it
@@ -274,6 +278,7 @@ async def call(
         interest_id=records.interest_id,
         cycle_id=records.cycle_id,
         declaration_id=records.declaration_id,
+        asset="swagger-ui.css",
     )
     kwargs: dict[str, Any] = {"headers": headers}
     if operation in BODIES:

@@ -15,8 +15,10 @@ from app.auth.permissions import Role
 from app.core import clock
 from app.register import render
 from app.register import service as register_service
+from app.register.schemas import PublishedRegisterRead
 
 REGISTER = "/api/v1/public/register"
+REGISTER_CSV = "/api/v1/public/register.csv"
 PAGE = "/register"
 
 
@@ -91,7 +93,7 @@ async def all_renderings(client: AsyncClient) -> dict[str, str]:
     """The register as published in every form, as text."""
     responses = {
         "json": await client.get(REGISTER),
-        "csv": await client.get(REGISTER, params={"format": "csv"}),
+        "csv": await client.get(REGISTER_CSV),
         "html": await client.get(PAGE),
     }
     for kind, response in responses.items():
@@ -193,7 +195,7 @@ class TestWhoIsListed:
     async def test_no_login_is_needed(self, client: AsyncClient, caller) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)
         await trustee(client, admin, "Open Book")
-        for url, params in ((REGISTER, {}), (REGISTER, {"format": "csv"}), (PAGE, {})):
+        for url, params in ((REGISTER, {}), (REGISTER_CSV, {}), (REGISTER, {"format": "csv"}), (PAGE, {})):
             response = await client.get(url, params=params)
             assert "authorization" not in response.request.headers
             assert response.status_code == 200, (url, params, response.text)
@@ -420,7 +422,7 @@ class TestCsv:
             client, admin, person, category="land_property", description="Owns a field by the school",
             start_date="2022-01-01",
         )  # fmt: skip
-        response = await client.get(REGISTER, params={"format": "csv"})
+        response = await client.get(REGISTER_CSV)
         assert response.status_code == 200
         assert response.headers["content-type"] == "text/csv; charset=utf-8"
         assert "attachment" in response.headers["content-disposition"]
@@ -439,9 +441,39 @@ class TestCsv:
     async def test_a_cell_that_looks_like_a_formula_is_defused(self, client: AsyncClient, caller) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)
         await trustee(client, admin, "=HYPERLINK(evil)")
-        response = await client.get(REGISTER, params={"format": "csv"})
+        response = await client.get(REGISTER_CSV)
         names_in_csv = [r["full_name"] for r in csv_rows(response.text)]
         assert "'=HYPERLINK(evil)" in names_in_csv and "=HYPERLINK(evil)" not in names_in_csv
+
+    async def test_the_older_format_parameter_gives_the_same_download(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Legacy Lee")
+        download = await client.get(REGISTER_CSV)
+        legacy = await client.get(REGISTER, params={"format": "csv"})
+        assert legacy.status_code == download.status_code == 200
+        assert "Legacy Lee" in download.text and legacy.content == download.content
+        assert legacy.headers["content-type"] == download.headers["content-type"]
+        assert legacy.headers["content-disposition"] == download.headers["content-disposition"]
+
+
+class TestJsonSchema:
+    @pytest.mark.parametrize("params", [{}, {"limit": "1", "offset": "1"}], ids=["cached", "paged"])
+    async def test_the_json_is_exactly_what_the_spec_says(
+        self, client: AsyncClient, caller, params: dict[str, str]
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        for name in ("Schema Sam", "Schema Sue"):
+            person = await trustee(client, admin, name)
+            await declare(client, admin, person, category="directorship", organisation_name=f"{name} Ltd")
+        response = await client.get(REGISTER, params=params)
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+        # extra="forbid" all the way down: a field the spec does not name fails here, not in a client.
+        document = PublishedRegisterRead.model_validate_json(response.content, extra="forbid")
+        assert document.items and all(person.appointments for person in document.items)
+        assert any(person.interests for person in document.items)
+        assert document.total >= 2 and response.json()["total"] == document.total
 
 
 class TestHtmlPage:
@@ -490,7 +522,7 @@ class TestHtmlPage:
 
     async def test_the_page_links_to_the_csv(self, client: AsyncClient) -> None:
         page = (await client.get(PAGE)).text
-        assert 'href="/api/v1/public/register?format=csv"' in page
+        assert 'href="/api/v1/public/register.csv"' in page
 
 
 # ---------------------------------------------------------------- freshness of the cached renderings

@@ -16,7 +16,7 @@ HASH_PATTERN = "^[0-9a-f]{64}$"
 
 
 @router.get("", response_model=Page[AuditEventRead], responses=responses(401, 403, 422))
-async def list_events(
+async def list_audit_events(
     _: AuditReader,
     session: Session,
     page: Paging,
@@ -39,7 +39,7 @@ async def list_events(
 
 
 @router.get("/verify", response_model=VerificationRead, responses=responses(401, 403, 422))
-async def verify(
+async def verify_audit_trail(
     _: AuditReader,
     session: Session,
     checkpoint_seq: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
@@ -51,6 +51,6 @@ async def verify(
 
 
 @router.get("/checkpoint", response_model=CheckpointRead, responses=responses(401, 403))
-async def checkpoint(_: AuditReader, session: Session) -> CheckpointRead:
+async def get_audit_checkpoint(_: AuditReader, session: Session) -> CheckpointRead:
     """The newest seq and hash, for the auditor to keep outside the system."""
     return CheckpointRead.model_validate(await service.checkpoint(session))

@@ -19,7 +19,7 @@ class HealthRead(BaseModel):
 
 
 @router.get("/healthz", response_model=HealthRead, responses=responses(503))
-async def healthz(_: Public) -> HealthRead | JSONResponse:
+async def check_health(_: Public) -> HealthRead | JSONResponse:
     """200 when the database answers a query, 503 when it does not."""
     try:
         async with get_database().engine.connect() as connection:

@@ -53,8 +53,9 @@ async def end_interest(
     actor: InterestsDeclarant,
     session: Session,
     interest_id: uuid.UUID,
-    data: Annotated[InterestEnd | None, Body()] = None,
+    # A default rather than `| None`: the body stays optional (empty, null or {}) and the spec says
+    # InterestEnd, not anyOf [InterestEnd, null], which generated clients cannot send empty.
+    data: Annotated[InterestEnd, Body()] = InterestEnd(),
 ) -> InterestRead:
     """End an interest (never deleted): not before its start (422), not twice (409)."""
-    end_date = data.end_date if data is not None else None
-    return InterestRead.model_validate(await service.end(session, actor, interest_id, end_date))
+    return InterestRead.model_validate(await service.end(session, actor, interest_id, data.end_date))

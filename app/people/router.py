@@ -37,7 +37,7 @@ WRITE_ERRORS = responses(401, 403, 409, 415, 422)
 
 
 @router.get("/me", response_model=MeRead, responses=responses(401))
-async def me(actor: SignedIn) -> MeRead:
+async def get_me(actor: SignedIn) -> MeRead:
     """The caller, with their roles and the governance roles of their open appointments."""
     return MeRead(
         id=actor.id,

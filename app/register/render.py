@@ -204,6 +204,6 @@ def as_html(register: Register, trust_name: str) -> str:
         "<p>Members, trustees, local governors and the accounting officer who held an appointment between "
         f"{period}, with their appointments and the interests they have declared. The register is kept up to "
         "date at all times, as the Academy Trust Handbook requires.</p>"
-        '<p><a href="/api/v1/public/register?format=csv">Download the register as CSV</a></p>'
+        '<p><a href="/api/v1/public/register.csv">Download the register as CSV</a></p>'
         f"{body or NOBODY}</main></body></html>"
     )

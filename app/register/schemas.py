@@ -1,0 +1,46 @@
+"""The published register's JSON, as `Register.as_json()` writes it (the spec's schema, not a parser:
+the endpoint serves the cached bytes, and a test checks that they match these models)."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from app.auth.permissions import GovernanceRole
+from app.interests.schemas import Holder, InterestCategory
+
+
+class PublishedAppointmentRead(BaseModel):
+    governance_role: GovernanceRole
+    body: str | None
+    appointed_by: str | None
+    appointed_on: date
+    term_ends_on: date | None
+    stepped_down_on: date | None
+
+
+class PublishedInterestRead(BaseModel):
+    category: InterestCategory
+    holder: Holder = Field(description="whose interest it is; a holder's name is never published")
+    organisation_name: str | None
+    company_number: str | None
+    charity_number: str | None
+    description: str | None = Field(description="null when the declarant marked it private")
+    financial: bool
+    direct: bool
+    start_date: date
+
+
+class PublishedPersonRead(BaseModel):
+    full_name: str
+    appointments: list[PublishedAppointmentRead]
+    interests: list[PublishedInterestRead]
+
+
+class PublishedRegisterRead(BaseModel):
+    """Everyone listed, with the appointments and open interests that may be published."""
+
+    as_of: date
+    period_from: date = Field(description="the first day of the 12 months the register covers")
+    generated_at: datetime
+    items: list[PublishedPersonRead]
+    total: int = Field(description="everyone listed, whatever page `items` holds")
