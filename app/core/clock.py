@@ -1,6 +1,10 @@
-"""The one source of 'now', so tests can fix the date."""
+"""The one source of 'now' and 'today', so tests can fix the date."""
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from app.core.settings import get_settings
 
 _fixed: datetime | None = None
 
@@ -10,9 +14,16 @@ def now() -> datetime:
     return _fixed if _fixed is not None else datetime.now(UTC)
 
 
+@lru_cache
+def trust_zone() -> ZoneInfo:
+    """Where the trust is (PROBITY_TIMEZONE): its calendar decides what "today" is."""
+    return ZoneInfo(get_settings().timezone)
+
+
 def today() -> date:
-    """Today's date in UTC."""
-    return now().date()
+    """Today's date for the trust, not UTC's: between midnight and 01:00 in British Summer Time the
+    two differ, and a declaration due "today" must not be overdue an hour early."""
+    return now().astimezone(trust_zone()).date()
 
 
 def fix(moment: datetime | None) -> None:

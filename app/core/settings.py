@@ -5,6 +5,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -47,6 +48,8 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     trust_name: str = Field(default="", max_length=200)
+    # The trust's own calendar: "today", default dates, overdue and the 12-month windows follow it.
+    timezone: str = "Europe/London"
     database_url: str = ""
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = None
@@ -84,6 +87,15 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"PROBITY_TIMEZONE: {value!r} is not a time zone (e.g. Europe/London)") from None
         return value
 
     @field_validator("trusted_proxies")
