@@ -3,9 +3,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from app.core.schemas import FreeText, InputModel, OptionalName, ReadModel
+from app.core.schemas import FreeText, InputModel, Name, OptionalName, ReadModel, ReferenceNumber
 from app.interests import normalise
 
 
@@ -42,13 +42,9 @@ FINANCIAL_CATEGORIES = frozenset(
     }
 )
 
-CompanyNumber = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
-    AfterValidator(normalise.company_number),
-]
-CharityNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-OrganisationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+CompanyNumber = Annotated[ReferenceNumber, AfterValidator(normalise.company_number)]
+CharityNumber = ReferenceNumber
+OrganisationName = Name
 
 
 class InterestCreate(InputModel):
