@@ -1,19 +1,23 @@
-"""What people type: names a reader can trust and ASCII email addresses.
+"""What people type: names a reader can trust, ASCII email addresses, strict booleans, real dates.
 
-Each finding is replayed exactly as it was found (issue 6, finding 7), beside the names a real
-trust needs, which must keep working.
+Each finding is replayed exactly as it was found (issue 6, findings 7 and 8), beside the names and
+dates a real trust needs, which must keep working.
 """
 
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args
 
 import pytest
 from httpx import AsyncClient, Response
+from pydantic import TypeAdapter, ValidationError
 
 from app.auth.permissions import Role
+from app.core.schemas import InputModel
+from app.main import create_app
 
 PEOPLE = "/api/v1/people"
 INTERESTS = "/api/v1/interests"
@@ -305,6 +309,235 @@ class TestEmails:
         problem_at(response, 422, ["body", "email"])
 
 
+class TestStrictBooleans:
+    async def test_financial_1_is_a_422(self, client: AsyncClient, caller) -> None:
+        declarant = await caller()
+        body = {"category": "directorship", "organisation_name": "Acme Supplies Ltd", "financial": 1}
+        response = await client.post(INTERESTS, json=body, headers=declarant.headers)
+        problem_at(response, 422, ["body", "financial"])
+
+    async def test_active_0_is_a_422(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "zero@trust.example", "full_name": "Zero", "active": 0}
+        response = await client.post(PEOPLE, json=body, headers=admin.headers)
+        problem_at(response, 422, ["body", "active"])
+
+    async def test_active_0_in_a_change_is_a_422_and_the_person_stays_active(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await new_person(client, admin)
+        response = await client.patch(f"{PEOPLE}/{person['id']}", json={"active": 0}, headers=admin.headers)
+        problem_at(response, 422, ["body", "active"])
+        fetched = await client.get(f"{PEOPLE}/{person['id']}", headers=admin.headers)
+        assert fetched.status_code == 200
+        assert fetched.json()["active"] is True
+
+    @pytest.mark.parametrize("value", [1, 0, "true", "false", 1.0, "yes"])
+    @pytest.mark.parametrize("field", ["financial", "direct", "private"])
+    async def test_an_interest_flag_is_a_json_boolean(
+        self, client: AsyncClient, caller, field: str, value: Any
+    ) -> None:
+        declarant = await caller()
+        body = {"category": "directorship", "organisation_name": "Acme Supplies Ltd", field: value}
+        response = await client.post(INTERESTS, json=body, headers=declarant.headers)
+        problem_at(response, 422, ["body", field])
+
+    @pytest.mark.parametrize("field", ["nil_return", "code_of_conduct_accepted"])
+    async def test_a_declaration_flag_is_a_json_boolean(
+        self, client: AsyncClient, caller, field: str
+    ) -> None:
+        declarant = await caller()
+        body = {
+            "cycle_id": str(uuid.uuid4()),
+            "nil_return": False,
+            "code_of_conduct_accepted": True,
+            field: 1,
+        }
+        response = await client.post("/api/v1/declarations", json=body, headers=declarant.headers)
+        problem_at(response, 422, ["body", field])
+
+    async def test_json_true_and_false_are_taken(self, client: AsyncClient, caller) -> None:
+        declarant = await caller()
+        interest = await new_interest(client, declarant, financial=False, direct=True, private=True)
+        assert (interest["financial"], interest["direct"], interest["private"]) == (False, True, True)
+
+
+class TestQueryBooleans:
+    @pytest.mark.parametrize(
+        ("word", "ended"), [("true", True), ("false", False), ("1", True), ("no", False)]
+    )
+    async def test_the_documented_words_are_read(
+        self, client: AsyncClient, caller, word: str, ended: bool
+    ) -> None:
+        declarant = await caller()
+        interest = await new_interest(client, declarant)
+        response = await client.get(INTERESTS, params={"ended": word}, headers=declarant.headers)
+        assert response.status_code == 200, response.text
+        assert [i["id"] for i in response.json()["items"]] == ([] if ended else [interest["id"]])
+
+    @pytest.mark.parametrize("word", ["maybe", "2", ""])
+    async def test_another_word_is_a_422(self, client: AsyncClient, caller, word: str) -> None:
+        declarant = await caller()
+        response = await client.get(INTERESTS, params={"ended": word}, headers=declarant.headers)
+        problem_at(response, 422, ["query", "ended"])
+
+    def test_every_boolean_in_every_request_body_is_strict(self) -> None:
+        # A new body with a plain bool would quietly take 1 and "yes" again.
+        create_app()
+        lax = []
+        for model in all_subclasses(InputModel):
+            for name, field in model.model_fields.items():
+                if bool not in (field.annotation, *get_args(field.annotation)):
+                    continue
+                adapter = TypeAdapter(Annotated[field.annotation, *field.metadata])  # type: ignore[name-defined]
+                for value in (1, "true"):
+                    try:
+                        adapter.validate_python(value)
+                        lax.append(f"{model.__name__}.{name}")
+                    except ValidationError:
+                        pass
+        assert lax == []
+
+
+def all_subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    return found.union(*(all_subclasses(sub) for sub in found)) if found else found
+
+
+BAD_DAYS = {"year 1": "0001-01-01", "year 9999": "9999-12-31", "1899": "1899-12-31", "2101": "2101-01-01"}
+NOT_ISO_DAYS = {
+    "a number": 0,
+    "a number of digits": 20261122,
+    "digits only": "20261122",
+    "a datetime": "2026-11-22T00:00:00",
+    "day first": "22/11/2026",
+    "an ISO week": "2026-W47-7",
+    "a timestamp": "1795305600",
+}
+
+
+def date_writes(person_id: str, interest_id: str) -> dict[str, tuple[str, str, dict[str, Any], list[Any]]]:
+    """Every place a date comes in, with {} for the date: method, path, body or query, error location."""
+    appointment = {"governance_role": "trustee", "appointed_on": "2020-01-01"}
+    cycle = {
+        "name": "2026/27",
+        "opens_on": "2026-09-01",
+        "due_on": "2026-10-31",
+        "governance_roles": ["trustee"],
+    }
+    declaration = {"cycle_id": str(uuid.uuid4()), "nil_return": False, "code_of_conduct_accepted": True}
+    return {
+        "interest start_date": (
+            "POST", INTERESTS, {"category": "other", "description": "x", "start_date": "{}"},
+            ["body", "start_date"],
+        ),
+        "interest end_date": (
+            "POST", f"{INTERESTS}/{interest_id}/end", {"end_date": "{}"}, ["body", "end_date"]
+        ),
+        "appointed_on": (
+            "POST", f"{PEOPLE}/{person_id}/appointments", {**appointment, "appointed_on": "{}"},
+            ["body", "appointed_on"],
+        ),
+        "term_ends_on": (
+            "POST", f"{PEOPLE}/{person_id}/appointments", {**appointment, "term_ends_on": "{}"},
+            ["body", "term_ends_on"],
+        ),
+        "stepped_down_on": (
+            "POST", f"{PEOPLE}/{person_id}/appointments", {**appointment, "stepped_down_on": "{}"},
+            ["body", "stepped_down_on"],
+        ),
+        "cycle opens_on": (
+            "POST", "/api/v1/declaration-cycles", {**cycle, "opens_on": "{}"}, ["body", "opens_on"]
+        ),
+        "cycle due_on": ("POST", "/api/v1/declaration-cycles", {**cycle, "due_on": "{}"}, ["body", "due_on"]),
+        "declaration ended_interests": (
+            "POST", "/api/v1/declarations",
+            {**declaration, "ended_interests": [{"interest_id": interest_id, "end_date": "{}"}]},
+            ["body", "ended_interests", 0, "end_date"],
+        ),
+        "open_on filter": ("GET", INTERESTS, {"open_on": "{}"}, ["query", "open_on"]),
+    }  # fmt: skip
+
+
+DATE_FIELDS = list(date_writes("x", "y"))
+
+
+async def send_with_date(client: AsyncClient, admin: Any, field: str, day: Any) -> tuple[Response, list[Any]]:
+    person = await new_person(client, admin)
+    interest = await new_interest(client, admin, start_date="2020-01-01")
+    method, path, fields, loc = date_writes(person["id"], interest["id"])[field]
+    filled = {key: day if value == "{}" else value for key, value in fields.items()}
+    if "ended_interests" in filled:
+        filled["ended_interests"] = [{"interest_id": interest["id"], "end_date": day}]
+    if method == "GET":
+        return await client.get(path, params=filled, headers=admin.headers), loc
+    return await client.request(method, path, json=filled, headers=admin.headers), loc
+
+
+class TestDates:
+    async def test_open_on_0_is_a_422(self, client: AsyncClient, caller) -> None:
+        declarant = await caller()
+        response = await client.get(INTERESTS, params={"open_on": "0"}, headers=declarant.headers)
+        assert "YYYY-MM-DD" in problem_at(response, 422, ["query", "open_on"])
+
+    @pytest.mark.parametrize("day", list(BAD_DAYS))
+    @pytest.mark.parametrize("field", DATE_FIELDS)
+    async def test_a_date_outside_1900_to_2100_is_a_422(
+        self, client: AsyncClient, caller, field: str, day: str
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        response, loc = await send_with_date(client, admin, field, BAD_DAYS[day])
+        assert "1900-01-01 and 2100-12-31" in problem_at(response, 422, loc)
+
+    @pytest.mark.parametrize("value", list(NOT_ISO_DAYS))
+    @pytest.mark.parametrize("field", DATE_FIELDS)
+    async def test_a_date_not_written_yyyy_mm_dd_is_a_422(
+        self, client: AsyncClient, caller, field: str, value: str
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        response, loc = await send_with_date(client, admin, field, NOT_ISO_DAYS[value])
+        problem_at(response, 422, loc)
+
+    async def test_an_appointment_may_run_from_1900_01_01_to_2100_12_31(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await new_person(client, admin)
+        body = {"governance_role": "trustee", "appointed_on": "1900-01-01", "term_ends_on": "2100-12-31"}
+        appointment = created(
+            await client.post(f"{PEOPLE}/{person['id']}/appointments", json=body, headers=admin.headers)
+        )
+        assert (appointment["appointed_on"], appointment["term_ends_on"]) == ("1900-01-01", "2100-12-31")
+
+    async def test_an_interest_may_run_from_1900_01_01_to_2100_12_31(
+        self, client: AsyncClient, caller
+    ) -> None:
+        declarant = await caller()
+        interest = await new_interest(client, declarant, start_date="1900-01-01")
+        ended = await client.post(
+            f"{INTERESTS}/{interest['id']}/end", json={"end_date": "2100-12-31"}, headers=declarant.headers
+        )
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["end_date"] == "2100-12-31"
+        found = await client.get(INTERESTS, params={"open_on": "1900-01-01"}, headers=declarant.headers)
+        assert found.status_code == 200, found.text
+        assert [i["id"] for i in found.json()["items"]] == [interest["id"]]
+
+    async def test_a_cycle_may_open_on_1900_01_01_and_be_due_on_2100_12_31(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {
+            "name": "Long",
+            "opens_on": "1900-01-01",
+            "due_on": "2100-12-31",
+            "governance_roles": ["trustee"],
+        }
+        cycle = created(await client.post("/api/v1/declaration-cycles", json=body, headers=admin.headers))
+        assert (cycle["opens_on"], cycle["due_on"]) == ("1900-01-01", "2100-12-31")
+
+
 IMPORT_HEADER = "email,full_name,school,job_title,governance_roles,roles\n"
 
 
@@ -377,13 +610,48 @@ class TestTheCsvImport:
 SPEC = json.loads((Path(__file__).resolve().parent.parent / "openapi" / "openapi.json").read_text())
 
 
-def person_field(name: str) -> dict[str, Any]:
-    return dict(SPEC["components"]["schemas"]["PersonCreate"]["properties"][name])
+def resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return dict(SPEC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]])
+    return schema
+
+
+def strings_in(schema: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every string schema inside a request schema, with where it is."""
+    schema = resolved(schema)
+    if schema.get("type") == "string":
+        yield where, schema
+    for branch in schema.get("anyOf", []) + schema.get("allOf", []):
+        yield from strings_in(branch, where)
+    for name, child in schema.get("properties", {}).items():
+        yield from strings_in(child, f"{where}.{name}")
+    if isinstance(schema.get("items"), dict):
+        yield from strings_in(schema["items"], f"{where}[]")
+
+
+def request_strings() -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, item in SPEC["paths"].items():
+        for method, operation in item.items():
+            where = f"{method.upper()} {path}"
+            for parameter in operation.get("parameters", []):
+                yield from strings_in(parameter["schema"], f"{where} {parameter['name']}")
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                yield from strings_in(content["schema"], f"{where} body")
 
 
 class TestTheSpecSaysWhatIsRefused:
+    def test_every_date_a_request_carries_is_bounded_by_its_pattern(self) -> None:
+        dates = [(where, schema) for where, schema in request_strings() if schema.get("format") == "date"]
+        assert len(dates) >= 10
+        for where, schema in dates:
+            pattern = re.compile(schema["pattern"])
+            assert pattern.fullmatch("1900-01-01") and pattern.fullmatch("2100-12-31"), where
+            assert not any(pattern.fullmatch(day) for day in (*BAD_DAYS.values(), "0", "2026-11-22T00:00")), (
+                where
+            )
+
     def test_the_name_pattern_refuses_the_spoofs_it_can_see_and_takes_real_names(self) -> None:
-        full_name = person_field("full_name")
+        full_name = resolved(SPEC["components"]["schemas"]["PersonCreate"])["properties"]["full_name"]
         pattern = re.compile(full_name["pattern"])
         assert not pattern.fullmatch(ZERO_WIDTH_ONLY)
         assert not pattern.fullmatch(RIGHT_TO_LEFT_OVERRIDE)
@@ -393,7 +661,18 @@ class TestTheSpecSaysWhatIsRefused:
         assert "more than 4 combining marks in a row" in full_name["description"]
 
     def test_the_email_pattern_is_ascii(self) -> None:
-        email = person_field("email")
+        email = resolved(SPEC["components"]["schemas"]["PersonCreate"])["properties"]["email"]
         assert not re.fullmatch(email["pattern"], CYRILLIC_CLERK)
         assert re.fullmatch(email["pattern"], "zoe@xn--bcher-kva.example")
         assert "punycode" in email["description"]
+
+    def test_every_boolean_query_parameter_names_the_words_it_takes(self) -> None:
+        flags = [
+            (path, p)
+            for path, item in SPEC["paths"].items()
+            for operation in item.values()
+            for p in operation.get("parameters", [])
+            if "boolean" in [s.get("type") for s in (p["schema"], *p["schema"].get("anyOf", []))]
+        ]
+        assert len(flags) >= 3
+        assert all("yes/no" in p["description"] for _, p in flags), flags

@@ -6,6 +6,7 @@ Every value a person types comes in through one of these types, so a rule holds 
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -78,6 +79,7 @@ TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-
 # The shape an address is stored in: ASCII, a domain of dot-separated labels.
 _EMAIL_LABEL = r"[\x21-\x2d\x2f-\x3f\x41-\x7e]+"
 EMAIL_PATTERN = rf"^[\x21-\x3f\x41-\x7e]{{1,64}}@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+$"
+DAY_PATTERN = r"^(?:19[0-9]{2}|20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
 
 _NAME_RULES = (
     "Normalised to NFC. Refused: control characters, the bidirectional controls (U+061C, U+200E, "
@@ -133,6 +135,19 @@ Email = Annotated[
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=1024)]
+Day = Annotated[
+    date,
+    BeforeValidator(rule(text.require_iso_day)),
+    AfterValidator(rule(text.within_bounds)),
+    InSpec(
+        f"A date, YYYY-MM-DD, from {text.FIRST_DAY.isoformat()} to {text.LAST_DAY.isoformat()}",
+        DAY_PATTERN,
+    ),
+]
+# Query-string booleans keep FastAPI's reading of them; the spec names the words it takes.
+_QUERY_FLAG = Query(description="true or false; 1/0, yes/no, on/off, t/f and y/n (any case) read the same")
+QueryFlag = Annotated[bool, _QUERY_FLAG]
+OptionalQueryFlag = Annotated[bool | None, _QUERY_FLAG]
 
 
 class InputModel(BaseModel):

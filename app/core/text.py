@@ -1,4 +1,4 @@
-"""What text people may type: names, free text and email addresses, checked one way everywhere.
+"""What text people may type: names, free text, email addresses and dates, checked one way everywhere.
 
 Names reach the published register, so whatever makes one name look like another, or like no
 name at all, is refused: a right-to-left override shows "Tom \u202eeetsurT" as "Tom Trustee", and
@@ -9,6 +9,7 @@ person who typed the value.
 import contextlib
 import re
 import unicodedata
+from datetime import date, datetime
 
 import idna
 
@@ -32,6 +33,10 @@ BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # (dagesh, shin dot, vowel, accent), a Tibetan stack such as "ཀྵྨྱཱ" 4. The finding had 199.
 MAX_NONSPACING_RUN = 4
 _VISIBLE_CATEGORIES = frozenset("LNPS")  # letters, numbers, punctuation, symbols
+
+DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 EMAIL_MAX = 254
 # ASCII letters, digits and punctuation except "@": what every mail system takes without SMTPUTF8,
@@ -147,3 +152,19 @@ def email_key(address: str) -> str:
     with contextlib.suppress(ValueError):
         address = normalise_email(address.strip())
     return address.strip().lower()
+
+
+def require_iso_day(value: object) -> object:
+    """YYYY-MM-DD only: Pydantic alone would read 0 as 1970-01-01 and take a timestamp or a datetime."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and DAY_FORMAT.fullmatch(value):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD, such as 2026-11-22")
+
+
+def within_bounds(day: date) -> date:
+    """A date outside 1900..2100 is a typing error, never a real appointment or interest."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a date must fall between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
+    return day

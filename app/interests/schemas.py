@@ -3,9 +3,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, StrictBool, model_validator
 
-from app.core.schemas import FreeText, InputModel, Name, OptionalName, ReadModel, ReferenceNumber
+from app.core.schemas import Day, FreeText, InputModel, Name, OptionalName, ReadModel, ReferenceNumber
 from app.interests import normalise
 
 
@@ -55,14 +55,14 @@ class InterestCreate(InputModel):
     holder: Holder = Holder.SELF
     holder_name: OptionalName | None = Field(default=None, description="required unless holder is self")
     relationship: OptionalName | None = Field(default=None, description='e.g. "wife"; required unless self')
-    financial: bool | None = Field(default=None, description="default: by category")
-    direct: bool | None = Field(default=None, description="default: true for self, false otherwise")
+    financial: StrictBool | None = Field(default=None, description="default: by category")
+    direct: StrictBool | None = Field(default=None, description="default: true for self, false otherwise")
     organisation_name: OrganisationName | None = None
     company_number: CompanyNumber | None = Field(default=None, description="normalised: 1234567 -> 01234567")
     charity_number: CharityNumber | None = None
     description: FreeText | None = None
-    private: bool = Field(default=False, description="keeps the description out of publication")
-    start_date: date | None = Field(default=None, description="default: today")
+    private: StrictBool = Field(default=False, description="keeps the description out of publication")
+    start_date: Day | None = Field(default=None, description="default: today")
 
     @model_validator(mode="after")
     def _holder_details(self) -> Self:
@@ -78,7 +78,7 @@ class InterestCreate(InputModel):
 
 
 class InterestEnd(InputModel):
-    end_date: date | None = Field(default=None, description="default: today; not before the start")
+    end_date: Day | None = Field(default=None, description="default: today; not before the start")
 
 
 class InterestRead(ReadModel):
