@@ -639,7 +639,21 @@ def request_strings() -> Iterator[tuple[str, dict[str, Any]]]:
                 yield from strings_in(content["schema"], f"{where} body")
 
 
+# Strings whose format or list of values rules NUL out, and uploaded files (any bytes).
+def needs_a_pattern(schema: dict[str, Any]) -> bool:
+    fixed = {"enum", "const", "contentMediaType"} & schema.keys()
+    return not fixed and schema.get("format") not in ("uuid", "binary")
+
+
 class TestTheSpecSaysWhatIsRefused:
+    def test_every_string_a_request_carries_has_a_pattern_that_refuses_nul(self) -> None:
+        without = [
+            where
+            for where, schema in request_strings()
+            if needs_a_pattern(schema) and re.search(schema.get("pattern", ""), "a\x00b") is not None
+        ]
+        assert without == []
+
     def test_every_date_a_request_carries_is_bounded_by_its_pattern(self) -> None:
         dates = [(where, schema) for where, schema in request_strings() if schema.get("format") == "date"]
         assert len(dates) >= 10
@@ -666,6 +680,11 @@ class TestTheSpecSaysWhatIsRefused:
         assert re.fullmatch(email["pattern"], "zoe@xn--bcher-kva.example")
         assert "punycode" in email["description"]
 
+    def test_the_checkpoint_parameters_say_they_go_together(self) -> None:
+        parameters = {p["name"]: p for p in SPEC["paths"]["/api/v1/audit-events/verify"]["get"]["parameters"]}
+        assert "checkpoint_hash" in parameters["checkpoint_seq"]["description"]
+        assert "checkpoint_seq" in parameters["checkpoint_hash"]["description"]
+
     def test_every_boolean_query_parameter_names_the_words_it_takes(self) -> None:
         flags = [
             (path, p)
@@ -676,3 +695,21 @@ class TestTheSpecSaysWhatIsRefused:
         ]
         assert len(flags) >= 3
         assert all("yes/no" in p["description"] for _, p in flags), flags
+
+
+class TestCompanyNumbers:
+    @pytest.mark.parametrize("number", ["ı2345678", "SC１２３４５６", "123456789", "0000000000000000000"])
+    async def test_a_company_number_beyond_eight_ascii_letters_and_digits_is_a_422(
+        self, client: AsyncClient, caller, number: str
+    ) -> None:
+        # "ı" upper-cases to "I" and the full-width digits count as digits: neither is ASCII.
+        declarant = await caller()
+        body = {"category": "directorship", "organisation_name": "Acme", "company_number": number}
+        response = await client.post(INTERESTS, json=body, headers=declarant.headers)
+        problem_at(response, 422, ["body", "company_number"])
+
+    def test_the_spec_states_the_shape_of_a_company_number(self) -> None:
+        schema = SPEC["components"]["schemas"]["InterestCreate"]["properties"]["company_number"]["anyOf"][0]
+        pattern = re.compile(schema["pattern"])
+        assert all(pattern.fullmatch(n) for n in ("SC 123456", "1234567", " sc123456 ", "12\u00a034"))
+        assert not any(pattern.fullmatch(n) for n in ("ı2345678", "123456789", "SC\t123456", "12-34"))

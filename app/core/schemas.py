@@ -27,6 +27,8 @@ from app.core import text
 NAME_MAX = 200
 TEXT_MAX = 5000
 EMAIL_MAX = text.EMAIL_MAX
+PASSWORD_MIN = 12
+PASSWORD_MAX = 1024
 
 
 def rule(check: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
@@ -62,6 +64,8 @@ class InSpec:
         return json_schema
 
 
+# What the request guard (app.core.middleware) refuses in every string before validation.
+NO_NUL = r"^[^\x00]*$"
 # Characters refused anywhere in a name: C0 and C1 controls and app.core.text.NOT_IN_NAMES.
 _NOT_IN_NAMES = (
     r"\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff"
@@ -134,7 +138,13 @@ Email = Annotated[
         EMAIL_PATTERN,
     ),
 ]
-Password = Annotated[str, StringConstraints(min_length=12, max_length=1024)]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX),
+    InSpec(f"write-only; {PASSWORD_MIN} to {PASSWORD_MAX} characters, no NUL", NO_NUL),
+]
+# A filter in a query string or a login form: the guard refuses NUL there as everywhere.
+PlainText = Annotated[str, InSpec("no NUL characters", NO_NUL)]
 Day = Annotated[
     date,
     BeforeValidator(rule(text.require_iso_day)),

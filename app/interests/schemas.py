@@ -5,7 +5,17 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, StrictBool, model_validator
 
-from app.core.schemas import Day, FreeText, InputModel, Name, OptionalName, ReadModel, ReferenceNumber
+from app.core.schemas import (
+    Day,
+    FreeText,
+    InputModel,
+    InSpec,
+    Name,
+    OptionalName,
+    ReadModel,
+    ReferenceNumber,
+    rule,
+)
 from app.interests import normalise
 
 
@@ -42,7 +52,18 @@ FINANCIAL_CATEGORIES = frozenset(
     }
 )
 
-CompanyNumber = Annotated[ReferenceNumber, AfterValidator(normalise.company_number)]
+# Spaces anywhere (any but the controls the name rules refuse), then up to 8 ASCII letters and digits.
+_SPACE = r"[^\S\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]"
+COMPANY_NUMBER_PATTERN = rf"^{_SPACE}*(?:[A-Za-z0-9]{_SPACE}*){{1,8}}$"
+CompanyNumber = Annotated[
+    ReferenceNumber,
+    AfterValidator(rule(normalise.company_number)),
+    InSpec(
+        "A Companies House number: up to 8 letters and digits, spaces ignored; stored in upper case, "
+        "an all-digit number padded with zeros to 8 (1234567 -> 01234567, SC 123456 -> SC123456)",
+        COMPANY_NUMBER_PATTERN,
+    ),
+]
 CharityNumber = ReferenceNumber
 OrganisationName = Name
 

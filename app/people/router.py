@@ -14,7 +14,7 @@ from app.auth.dependencies import (
 from app.auth.permissions import GovernanceRole, Role
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.schemas import EMAIL_MAX, OptionalQueryFlag, Page, PageParams, QueryFlag, page_params
+from app.core.schemas import EMAIL_MAX, OptionalQueryFlag, Page, PageParams, PlainText, QueryFlag, page_params
 from app.people import importer, service
 from app.people import schools as schools_service
 from app.people.schemas import (
@@ -102,7 +102,7 @@ async def list_people(
     role: Role | None = None,
     governance_role: GovernanceRole | None = None,
     active: OptionalQueryFlag = None,
-    email: Annotated[str | None, Query(max_length=EMAIL_MAX)] = None,
+    email: Annotated[PlainText | None, Query(max_length=EMAIL_MAX)] = None,
 ) -> Page[PersonRead]:
     """Everyone for keepers, auditors and deciders; a declarant sees only themselves."""
     filters = service.PeopleFilter(
