@@ -70,6 +70,15 @@ class TestLogin:
             me = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
             assert me.json()["id"] == str(person.id)
 
+    async def test_a_domain_typed_in_unicode_signs_in_to_the_account_stored_in_punycode(
+        self, client: AsyncClient, caller
+    ) -> None:
+        person = await caller(email="zoe@bücher.example")
+        assert person.person.email == "zoe@xn--bcher-kva.example"
+        for typed in ("zoe@bücher.example", "Zoe@XN--BCHER-KVA.example"):
+            response = await login(client, typed, DEFAULT_PASSWORD)
+            assert response.status_code == 200, response.text
+
     async def test_grant_type_password_may_be_sent(self, client: AsyncClient, caller) -> None:
         await caller(email="cal.cole@trust.test")
         response = await login(client, "cal.cole@trust.test", DEFAULT_PASSWORD, grant_type="password")

@@ -230,7 +230,7 @@ class TestAllOrNothing:
             HEADER  # line 1
             + "a@trust.test,Aye,,,,\n"  # line 2
             + "\n"  # line 3
-            + 'b@trust.test,Bee,,"Head of\nMaths",,\n'  # lines 4-5
+            + 'b@trust.test,Bee,,,"member;\ntrustee",\n'  # lines 4-5
             + "c@trust.test,Cee,,,unknown_role,\n"  # line 6
         )
         response = await upload(client, admin, content)

@@ -1,6 +1,8 @@
 """The committed spec is what the running service does: Schemathesis fuzzes openapi/openapi.json
-against a real `probity serve`, signed out and signed in as each role, and finds no server error
-and no response (status, content type, headers, body) that the spec does not describe."""
+against a real `probity serve`, signed out and signed in as each role, and finds no server error,
+no response (status, content type, headers, body) that the spec does not describe, no request the
+spec forbids that the app accepts, and no request the spec allows that the app refuses for a
+reason the spec does not state (tests/schemathesis_hooks.py)."""
 
 import json
 import os
@@ -28,7 +30,10 @@ CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
     "response_headers_conformance",
+    "negative_data_rejection",
+    "valid_requests_pass_validation",
 )
+HOOKS = Path(__file__).resolve().parent / "schemathesis_hooks.py"
 # Bounded so that eleven runs stay within about two minutes on two cores. Generation is
 # derandomised and the runs go one after another against one server worker, so a run sends the
 # same requests, and finds the same failures, every time.
@@ -161,7 +166,7 @@ def schemathesis_run(service: Service, who: str, workdir: Path) -> subprocess.Co
     ]  # fmt: skip
     if who != ANONYMOUS:
         command += ["--header", f"Authorization: Bearer {service.tokens[who]}"]
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": str(HOOKS)}
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
 
 

@@ -8,11 +8,14 @@ from app.audit.schemas import AuditEventRead, CheckpointRead, VerificationRead
 from app.auth.dependencies import AuditReader
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.schemas import Page, PageParams, page_params
+from app.core.schemas import Page, PageParams, PlainText, page_params
 
 router = APIRouter(prefix="/api/v1/audit-events", tags=["audit"])
 Paging = Annotated[PageParams, Depends(page_params)]
 HASH_PATTERN = "^[0-9a-f]{64}$"
+# OpenAPI cannot make one query parameter depend on another, so the descriptions say it.
+CHECKPOINT_SEQ = "seq of a kept checkpoint; give checkpoint_hash with it (one without the other is a 422)"
+CHECKPOINT_HASH = "hash of a kept checkpoint; give checkpoint_seq with it (one without the other is a 422)"
 
 
 @router.get("", response_model=Page[AuditEventRead], responses=responses(401, 403, 422))
@@ -20,9 +23,9 @@ async def list_audit_events(
     _: AuditReader,
     session: Session,
     page: Paging,
-    entity_type: Annotated[str | None, Query(max_length=60)] = None,
-    entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=100)] = None,
+    entity_type: Annotated[PlainText | None, Query(max_length=60)] = None,
+    entity_id: Annotated[PlainText | None, Query(max_length=64)] = None,
+    action: Annotated[PlainText | None, Query(max_length=100)] = None,
     actor_id: uuid.UUID | None = None,
 ) -> Page[AuditEventRead]:
     """The trail in chain order, filtered by entity, action or actor."""
@@ -42,8 +45,10 @@ async def list_audit_events(
 async def verify_audit_trail(
     _: AuditReader,
     session: Session,
-    checkpoint_seq: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
-    checkpoint_hash: Annotated[str | None, Query(pattern=HASH_PATTERN, max_length=64)] = None,
+    checkpoint_seq: Annotated[int | None, Query(ge=0, le=2**63 - 1, description=CHECKPOINT_SEQ)] = None,
+    checkpoint_hash: Annotated[
+        str | None, Query(pattern=HASH_PATTERN, max_length=64, description=CHECKPOINT_HASH)
+    ] = None,
 ) -> VerificationRead:
     """Recomputes every HMAC link; with a kept checkpoint it also finds a cut or rewritten tail."""
     result = await service.verify(session, checkpoint_seq=checkpoint_seq, checkpoint_hash=checkpoint_hash)

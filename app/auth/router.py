@@ -7,7 +7,7 @@ from app.auth.dependencies import Public
 from app.auth.schemas import TokenResponse
 from app.core.deps import Transactions
 from app.core.responses import responses
-from app.core.schemas import EMAIL_MAX
+from app.core.schemas import EMAIL_MAX, PlainText
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -17,8 +17,8 @@ async def issue_token(
     _: Public,
     request: Request,
     transactions: Transactions,
-    username: Annotated[str, Form(min_length=1, max_length=EMAIL_MAX, description="email")],
-    password: Annotated[str, Form(min_length=1, max_length=1024)],
+    username: Annotated[PlainText, Form(min_length=1, max_length=EMAIL_MAX, description="email")],
+    password: Annotated[PlainText, Form(min_length=1, max_length=1024)],
     grant_type: Annotated[str | None, Form(pattern="^password$", max_length=8)] = None,
 ) -> TokenResponse:
     """OAuth2 password flow; the 10th consecutive failure for an account from one address within

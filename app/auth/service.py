@@ -28,7 +28,7 @@ from app.audit import service as audit_service
 from app.auth.dependencies import get_passwords, get_token_service
 from app.auth.models import ADDRESS_MAX, ANY_ACCOUNT, LoginThrottle
 from app.auth.tokens import IssuedToken
-from app.core import clock
+from app.core import clock, text
 from app.core.db import Transactions
 from app.core.errors import DomainError, TooManyRequests, Unauthorized
 from app.core.schemas import EMAIL_MAX
@@ -78,7 +78,8 @@ def client_key(host: str | None) -> str:
 async def login(transactions: Transactions, email: str, password: str, host: str | None) -> LoginOutcome:
     """A wrong email and a wrong password look alike; repeated failures lock the account, from
     that address, for a while (and an address that fails across many accounts, everywhere)."""
-    attempt = _Attempt(email.strip().lower()[:EMAIL_MAX], client_key(host))
+    # Compared as stored: a domain typed in Unicode is the same account as its punycode form.
+    attempt = _Attempt(text.email_key(email)[:EMAIL_MAX], client_key(host))
     async with transactions.session(write=False) as session:
         locks = await _locks(session, attempt, clock.now())
         person = (

@@ -3,17 +3,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from app.auth.permissions import GovernanceRole
-from app.core.schemas import InputModel, Name, ReadModel
+from app.core.schemas import Day, InputModel, Name, ReadModel
 from app.interests.schemas import InterestRead
 
 
 class CycleCreate(InputModel):
     name: Name
-    opens_on: date | None = Field(default=None, description="default: today")
-    due_on: date
+    opens_on: Day | None = Field(default=None, description="default: today")
+    due_on: Day
     governance_roles: list[GovernanceRole] = Field(min_length=1, max_length=len(GovernanceRole))
 
     @model_validator(mode="after")
@@ -49,13 +49,15 @@ class CycleStatusItem(ReadModel):
 
 class InterestEnding(InputModel):
     interest_id: uuid.UUID
-    end_date: date | None = Field(default=None, description="default: today")
+    end_date: Day | None = Field(default=None, description="default: today")
 
 
 class DeclarationCreate(InputModel):
     cycle_id: uuid.UUID
-    nil_return: bool
-    code_of_conduct_accepted: bool = Field(description="the Seven Principles of Public Life; must be true")
+    nil_return: StrictBool
+    code_of_conduct_accepted: StrictBool = Field(
+        description="the Seven Principles of Public Life; must be true"
+    )
     person_id: uuid.UUID | None = Field(default=None, description="only governance_admin, for someone else")
     ended_interests: list[InterestEnding] = Field(
         default_factory=list,

@@ -11,7 +11,11 @@ _DROP_WORDS = {"limited", "plc", "llp", "cic", "company"}
 
 def company_number(value: str) -> str:
     """Upper case, spaces removed, an all-digit number left-padded with zeros to 8 (Companies House form)."""
-    compact = re.sub(r"\s+", "", value).upper()
+    compact = re.sub(r"\s+", "", value)
+    # ASCII before upper-casing: "ı" and "ſ" would otherwise become I and S.
+    if not compact.isascii():
+        raise ValueError("a company number is ASCII letters and digits, e.g. 01234567 or SC123456")
+    compact = compact.upper()
     if compact.isdigit():
         compact = compact.zfill(8)
     if not _COMPANY_NUMBER.match(compact):

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
@@ -7,7 +6,7 @@ from fastapi import APIRouter, Body, Depends
 from app.auth.dependencies import InterestsDeclarant
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.schemas import Page, PageParams, page_params
+from app.core.schemas import Day, OptionalQueryFlag, Page, PageParams, page_params
 from app.interests import service
 from app.interests.schemas import Holder, InterestCategory, InterestCreate, InterestEnd, InterestRead
 
@@ -29,8 +28,8 @@ async def list_interests(
     person_id: uuid.UUID | None = None,
     category: InterestCategory | None = None,
     holder: Holder | None = None,
-    open_on: date | None = None,
-    ended: bool | None = None,
+    open_on: Day | None = None,
+    ended: OptionalQueryFlag = None,
 ) -> Page[InterestRead]:
     """One's own interests; everyone's for the clerk, auditors and screeners."""
     filters = service.InterestFilter(

@@ -3,9 +3,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StrictBool, model_validator
 
-from app.core.schemas import FreeText, InputModel, OptionalName, ReadModel
+from app.core.schemas import (
+    Day,
+    FreeText,
+    InputModel,
+    InSpec,
+    Name,
+    OptionalName,
+    ReadModel,
+    ReferenceNumber,
+    rule,
+)
 from app.interests import normalise
 
 
@@ -42,13 +52,20 @@ FINANCIAL_CATEGORIES = frozenset(
     }
 )
 
+# Spaces anywhere (any but the controls the name rules refuse), then up to 8 ASCII letters and digits.
+_SPACE = r"[^\S\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]"
+COMPANY_NUMBER_PATTERN = rf"^{_SPACE}*(?:[A-Za-z0-9]{_SPACE}*){{1,8}}$"
 CompanyNumber = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
-    AfterValidator(normalise.company_number),
+    ReferenceNumber,
+    AfterValidator(rule(normalise.company_number)),
+    InSpec(
+        "A Companies House number: up to 8 letters and digits, spaces ignored; stored in upper case, "
+        "an all-digit number padded with zeros to 8 (1234567 -> 01234567, SC 123456 -> SC123456)",
+        COMPANY_NUMBER_PATTERN,
+    ),
 ]
-CharityNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-OrganisationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+CharityNumber = ReferenceNumber
+OrganisationName = Name
 
 
 class InterestCreate(InputModel):
@@ -59,14 +76,14 @@ class InterestCreate(InputModel):
     holder: Holder = Holder.SELF
     holder_name: OptionalName | None = Field(default=None, description="required unless holder is self")
     relationship: OptionalName | None = Field(default=None, description='e.g. "wife"; required unless self')
-    financial: bool | None = Field(default=None, description="default: by category")
-    direct: bool | None = Field(default=None, description="default: true for self, false otherwise")
+    financial: StrictBool | None = Field(default=None, description="default: by category")
+    direct: StrictBool | None = Field(default=None, description="default: true for self, false otherwise")
     organisation_name: OrganisationName | None = None
     company_number: CompanyNumber | None = Field(default=None, description="normalised: 1234567 -> 01234567")
     charity_number: CharityNumber | None = None
     description: FreeText | None = None
-    private: bool = Field(default=False, description="keeps the description out of publication")
-    start_date: date | None = Field(default=None, description="default: today")
+    private: StrictBool = Field(default=False, description="keeps the description out of publication")
+    start_date: Day | None = Field(default=None, description="default: today")
 
     @model_validator(mode="after")
     def _holder_details(self) -> Self:
@@ -82,7 +99,7 @@ class InterestCreate(InputModel):
 
 
 class InterestEnd(InputModel):
-    end_date: date | None = Field(default=None, description="default: today; not before the start")
+    end_date: Day | None = Field(default=None, description="default: today; not before the start")
 
 
 class InterestRead(ReadModel):

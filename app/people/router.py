@@ -14,7 +14,7 @@ from app.auth.dependencies import (
 from app.auth.permissions import GovernanceRole, Role
 from app.core.deps import Session
 from app.core.responses import responses
-from app.core.schemas import EMAIL_MAX, Page, PageParams, page_params
+from app.core.schemas import EMAIL_MAX, OptionalQueryFlag, Page, PageParams, PlainText, QueryFlag, page_params
 from app.people import importer, service
 from app.people import schools as schools_service
 from app.people.schemas import (
@@ -84,7 +84,7 @@ async def import_people(
     file: Annotated[
         UploadFile, File(description="CSV: email, full_name, school, job_title, governance_roles, roles")
     ],
-    dry_run: bool = False,
+    dry_run: QueryFlag = False,
 ) -> ImportReportRead:
     """Upsert people by email from a CSV; one invalid row and nothing changes (422 listing every error)."""
     content = await file.read()
@@ -101,8 +101,8 @@ async def list_people(
     school_id: uuid.UUID | None = None,
     role: Role | None = None,
     governance_role: GovernanceRole | None = None,
-    active: bool | None = None,
-    email: Annotated[str | None, Query(max_length=EMAIL_MAX)] = None,
+    active: OptionalQueryFlag = None,
+    email: Annotated[PlainText | None, Query(max_length=EMAIL_MAX)] = None,
 ) -> Page[PersonRead]:
     """Everyone for keepers, auditors and deciders; a declarant sees only themselves."""
     filters = service.PeopleFilter(

@@ -2,10 +2,10 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from app.auth.permissions import GovernanceRole, Role
-from app.core.schemas import Email, InputModel, Name, OptionalName, Password, ReadModel
+from app.core.schemas import Day, Email, InputModel, Name, OptionalName, Password, ReadModel
 
 
 class SchoolCreate(InputModel):
@@ -25,7 +25,7 @@ class PersonCreate(InputModel):
     job_title: OptionalName | None = None
     roles: list[Role] = Field(default_factory=list, max_length=len(Role))
     governance_roles: list[GovernanceRole] = Field(default_factory=list, max_length=len(GovernanceRole))
-    active: bool = True
+    active: StrictBool = True
     password: Password | None = Field(default=None, description="write-only; at least 12 characters")
 
 
@@ -36,7 +36,7 @@ class PersonUpdate(InputModel):
     job_title: OptionalName | None = None
     roles: list[Role] | None = Field(default=None, max_length=len(Role))
     governance_roles: list[GovernanceRole] | None = Field(default=None, max_length=len(GovernanceRole))
-    active: bool | None = None
+    active: StrictBool | None = None
     password: Password | None = Field(default=None, description="write-only; at least 12 characters")
 
 
@@ -66,17 +66,17 @@ class AppointmentCreate(InputModel):
     governance_role: GovernanceRole
     body: OptionalName | None = Field(default=None, description='e.g. "Trust board", "Hillside LGB"')
     appointed_by: OptionalName | None = None
-    appointed_on: date | None = Field(default=None, description="defaults to today")
-    term_ends_on: date | None = None
-    stepped_down_on: date | None = None
+    appointed_on: Day | None = Field(default=None, description="defaults to today")
+    term_ends_on: Day | None = None
+    stepped_down_on: Day | None = None
 
 
 class AppointmentUpdate(InputModel):
     body: OptionalName | None = None
     appointed_by: OptionalName | None = None
-    appointed_on: date | None = None
-    term_ends_on: date | None = None
-    stepped_down_on: date | None = None
+    appointed_on: Day | None = None
+    term_ends_on: Day | None = None
+    stepped_down_on: Day | None = None
 
 
 class AppointmentRead(ReadModel):

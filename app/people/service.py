@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.auth.dependencies import Actor, get_passwords
 from app.auth.permissions import GovernanceRole, Permission, Role
-from app.core import clock
+from app.core import clock, text
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.schemas import PageParams
 from app.people import holdings
@@ -71,7 +71,7 @@ async def list_people(
     if filters.active is not None:
         statement = statement.where(Person.active.is_(filters.active))
     if filters.email is not None:
-        statement = statement.where(Person.email_key == filters.email.strip().lower())
+        statement = statement.where(Person.email_key == text.email_key(filters.email))
     if filters.role is not None:
         statement = statement.where(
             Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == filters.role.value))
