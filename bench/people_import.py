@@ -25,12 +25,13 @@ from pathlib import Path
 
 import httpx
 
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.auth.tokens import TokenService
 from app.cli import migrate
 from app.core.db import Database, create_engine
 from app.core.settings import get_settings
 from app.people import service as people_service
+from app.people.governance import GovernanceRole
 from app.people.schemas import PersonCreate
 from bench.harness import Tally, bench_database, declare_interests_until, server
 

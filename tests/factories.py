@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.actor import Actor
 from app.auth.dependencies import get_token_service
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role, permissions_of
 from app.people import schools as schools_service
 from app.people import service as people_service
+from app.people.governance import GovernanceRole
 from app.people.models import School
 from app.people.schemas import PersonCreate, PersonRead, SchoolCreate
 
@@ -73,10 +75,8 @@ async def make_caller(session: AsyncSession, *roles: Role, **kwargs: Any) -> Cal
     return Caller(person=person)
 
 
-def system_actor() -> Any:
+def system_actor() -> Actor:
     """A governance_admin that is nobody in particular, for setting up records in tests."""
-    from app.auth.dependencies import Actor
-    from app.auth.permissions import permissions_of
 
     held = frozenset({Role.GOVERNANCE_ADMIN})
     return Actor(

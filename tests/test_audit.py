@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import GENESIS_HASH, AuditEvent
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core.db import Database, create_engine
+from app.people.governance import GovernanceRole
 from tests.dbutil import ON_POSTGRES
 from tests.factories import bearer, make_person
 from tests.live import live_client

@@ -15,12 +15,13 @@ from httpx import AsyncClient, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.permissions import GovernanceRole, Permission, Role, permissions_of
+from app.auth.permissions import Permission, Role, permissions_of
 from app.declarations import service as declarations_service
 from app.declarations.schemas import CycleCreate, DeclarationCreate
 from app.interests import service as interests_service
 from app.interests.schemas import InterestCategory, InterestCreate
 from app.main import create_app
+from app.people.governance import GovernanceRole
 from app.people.models import Appointment
 from tests.factories import DEFAULT_PASSWORD, Caller, make_person, make_school, system_actor
 

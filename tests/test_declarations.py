@@ -11,9 +11,10 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import Database, create_engine
+from app.people.governance import GovernanceRole
 from tests.factories import bearer, make_person
 from tests.live import live_client
 

@@ -17,10 +17,11 @@ from jose import jwt
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import app.main
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core import db
 from app.core.settings import Settings, get_settings
 from app.main import create_app
+from app.people.governance import GovernanceRole
 from tests.factories import DEFAULT_PASSWORD, Caller
 
 PROBLEM_JSON = "application/problem+json"

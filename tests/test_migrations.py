@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEvent
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.cli import alembic_config, migrate
 from app.core.db import Database, create_engine, sync_url
 from app.models import metadata
+from app.people.governance import GovernanceRole
 from app.people.models import Appointment, Person, PersonRole, School
 from tests import dbutil
 from tests.factories import make_person, make_school

@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 import pytest
 from httpx import AsyncClient
 
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core import clock
 from app.core.settings import Settings
+from app.people.governance import GovernanceRole
 
 # 23:30 UTC on 30 June 2026 is 00:30 on 1 July in London (BST, UTC+1).
 LATE_EVENING_UTC = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)

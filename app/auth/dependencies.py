@@ -1,25 +1,25 @@
 """Who is calling, and may they call this route at all: every route declares one permission."""
 
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Date, Select, bindparam, func, select
+from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.actor import Actor
 from app.auth.passwords import Passwords
-from app.auth.permissions import GovernanceRole, Permission, Role, permissions_of
+from app.auth.permissions import Permission, Role, permissions_of
 from app.auth.tokens import TokenService, TokenSubject
 from app.core import clock
 from app.core.deps import Transactions
 from app.core.errors import Forbidden, Unauthorized
 from app.core.routing import refuse_unacceptable
 from app.core.settings import get_settings
-from app.people.models import Appointment, Person, PersonRole, appointment_open_on
+from app.people.governance import GovernanceRole
+from app.people.models import Person, governance_roles_held, roles_held, split_held
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
@@ -35,39 +35,17 @@ def get_passwords() -> Passwords:
     return Passwords(get_settings())
 
 
-@dataclass(frozen=True)
-class Actor:
-    """The signed-in person, as the policy sees them."""
-
-    id: uuid.UUID
-    email: str
-    full_name: str
-    school_id: uuid.UUID | None
-    roles: frozenset[Role]
-    governance_roles: frozenset[GovernanceRole]
-    permissions: frozenset[Permission] = field(default=frozenset())
-
-    def has(self, permission: Permission) -> bool:
-        return permission in self.permissions
-
-
-def _split(joined: str | None) -> list[str]:
-    return [part for part in (joined or "").split(",") if part]
-
-
-def _actor_statement() -> Select[Any]:
+def _actor_statement() -> Select[*tuple[Any, ...]]:
     """Built once: rebuilding this select per request cost about a fifth of /me's time (bench/README.md)."""
-    roles = (
-        select(func.aggregate_strings(PersonRole.role, ","))
-        .where(PersonRole.person_id == Person.id)
-        .scalar_subquery()
-    )
-    governance = (
-        select(func.aggregate_strings(Appointment.governance_role, ","))
-        .where(Appointment.person_id == Person.id, appointment_open_on(bindparam("today", type_=Date())))
-        .scalar_subquery()
-    )
-    return select(Person.id, Person.email, Person.full_name, Person.school_id, roles, governance).where(
+    today = bindparam("today", type_=Date())
+    return select(
+        Person.id,
+        Person.email,
+        Person.full_name,
+        Person.school_id,
+        roles_held(),
+        governance_roles_held(today),
+    ).where(
         Person.id == bindparam("person_id"),
         Person.active.is_(True),
         Person.credentials_version == bindparam("credentials_version"),
@@ -91,14 +69,14 @@ async def load_actor(session: AsyncSession, subject: TokenSubject) -> Actor | No
     row = result.one_or_none()
     if row is None:
         return None
-    held = frozenset(Role(r) for r in _split(row[4]))
+    held = frozenset(Role(r) for r in split_held(row[4]))
     return Actor(
         id=row[0],
         email=row[1],
         full_name=row[2],
         school_id=row[3],
         roles=held,
-        governance_roles=frozenset(GovernanceRole(g) for g in _split(row[5])),
+        governance_roles=frozenset(GovernanceRole(g) for g in split_held(row[5])),
         permissions=permissions_of(held),
     )
 

@@ -17,16 +17,6 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # reads everything, changes nothing
 
 
-class GovernanceRole(StrEnum):
-    """What a person is in the trust's governance; held through appointments."""
-
-    MEMBER = "member"
-    TRUSTEE = "trustee"
-    LOCAL_GOVERNOR = "local_governor"
-    ACCOUNTING_OFFICER = "accounting_officer"
-    STAFF = "staff"
-
-
 class Permission(StrEnum):
     PUBLIC = "public"  # no login at all
     SIGNED_IN = "signed_in"  # any active person (a declarant)

@@ -5,9 +5,9 @@ from typing import Self
 
 from pydantic import Field, StrictBool, model_validator
 
-from app.auth.permissions import GovernanceRole
 from app.core.schemas import Day, InputModel, Name, ReadModel
 from app.interests.schemas import InterestRead
+from app.people.governance import GovernanceRole
 
 
 class CycleCreate(InputModel):

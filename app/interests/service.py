@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.auth.dependencies import Actor
+from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.core import clock
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable

@@ -5,7 +5,7 @@ import uuid
 
 from pydantic import ValidationError
 
-from app.auth.dependencies import Actor
+from app.auth.actor import Actor
 from app.auth.permissions import Role, permissions_of
 from app.core.db import get_database, session_scope
 from app.core.errors import DomainError

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core import clock
+from app.people.governance import GovernanceRole
 from app.people.models import Appointment, PersonRole, appointment_open_on
 
 # Well under the bound parameters SQLite and PostgreSQL take in one statement.

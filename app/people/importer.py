@@ -15,13 +15,14 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.dependencies import Actor
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.actor import Actor
+from app.auth.permissions import Role
 from app.core.errors import DomainError
 from app.core.middleware import BadInput, check_text
 from app.core.schemas import Email, Name, OptionalName
 from app.people import schools as schools_service
 from app.people import service
+from app.people.governance import GovernanceRole
 from app.people.models import Person, School
 from app.people.schemas import PersonCreate, PersonRead, PersonUpdate, SchoolCreate
 

@@ -3,7 +3,20 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, String, and_, or_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    ScalarSelect,
+    String,
+    and_,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -69,6 +82,30 @@ def appointment_open_on(day: date | ColumnElement[date]) -> ColumnElement[bool]:
         or_(Appointment.stepped_down_on.is_(None), Appointment.stepped_down_on > day),
         or_(Appointment.term_ends_on.is_(None), Appointment.term_ends_on >= day),
     )
+
+
+def roles_held() -> ScalarSelect[str | None]:
+    """The roles of the person in the enclosing query, comma-joined: the one query for them, used for
+    the signed-in actor and for every person the API shows."""
+    return (
+        select(func.aggregate_strings(PersonRole.role, ","))
+        .where(PersonRole.person_id == Person.id)
+        .scalar_subquery()
+    )
+
+
+def governance_roles_held(day: date | ColumnElement[date]) -> ScalarSelect[str | None]:
+    """The governance roles of the person's appointments open on the day, comma-joined."""
+    return (
+        select(func.aggregate_strings(Appointment.governance_role, ","))
+        .where(Appointment.person_id == Person.id, appointment_open_on(day))
+        .scalar_subquery()
+    )
+
+
+def split_held(joined: str | None) -> list[str]:
+    """A comma-joined list from roles_held() or governance_roles_held(), sorted and without repeats."""
+    return sorted({part for part in (joined or "").split(",") if part})
 
 
 __all__ = ["Appointment", "Person", "PersonRole", "School"]

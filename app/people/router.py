@@ -11,12 +11,13 @@ from app.auth.dependencies import (
     SchoolsWriter,
     SignedIn,
 )
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core.deps import Session
 from app.core.responses import responses
 from app.core.schemas import EMAIL_MAX, OptionalQueryFlag, Page, PageParams, PlainText, QueryFlag, page_params
 from app.people import importer, service
 from app.people import schools as schools_service
+from app.people.governance import GovernanceRole
 from app.people.schemas import (
     AppointmentCreate,
     AppointmentRead,

@@ -4,8 +4,9 @@ from typing import Literal
 
 from pydantic import Field, StrictBool
 
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core.schemas import Day, Email, InputModel, Name, OptionalName, Password, ReadModel
+from app.people.governance import GovernanceRole
 
 
 class SchoolCreate(InputModel):

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.auth.dependencies import Actor
+from app.auth.actor import Actor
 from app.core import clock
 from app.core.errors import Conflict, NotFound
 from app.core.schemas import NAME_MAX, PageParams

@@ -1,7 +1,6 @@
 """Schools, people and appointments: the governance_admin keeps them; nobody changes their own roles."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,13 +11,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.auth.dependencies import Actor, get_passwords
-from app.auth.permissions import GovernanceRole, Permission, Role
+from app.auth.actor import Actor
+from app.auth.dependencies import get_passwords
+from app.auth.permissions import Permission, Role
 from app.core import clock, text
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.schemas import PageParams
 from app.people import holdings
-from app.people.models import Appointment, Person, PersonRole, School, appointment_open_on
+from app.people.governance import GovernanceRole
+from app.people.models import (
+    Appointment,
+    Person,
+    PersonRole,
+    School,
+    appointment_open_on,
+    governance_roles_held,
+    roles_held,
+    split_held,
+)
 from app.people.schemas import (
     AppointmentCreate,
     AppointmentUpdate,
@@ -92,20 +102,14 @@ async def list_people(
 
 async def views(session: AsyncSession, people: list[Person]) -> list[PersonRead]:
     """People with their roles and the governance roles of their open appointments."""
-    ids = [p.id for p in people]
-    roles: dict[uuid.UUID, set[str]] = defaultdict(set)
-    governance: dict[uuid.UUID, set[str]] = defaultdict(set)
-    if ids:
-        for person_id, role in await session.execute(
-            select(PersonRole.person_id, PersonRole.role).where(PersonRole.person_id.in_(ids))
-        ):
-            roles[person_id].add(role)
-        for person_id, held in await session.execute(
-            select(Appointment.person_id, Appointment.governance_role).where(
-                Appointment.person_id.in_(ids), appointment_open_on(clock.today())
+    held: dict[uuid.UUID, tuple[str | None, str | None]] = {}
+    for start in range(0, len(people), 500):
+        found = await session.execute(
+            select(Person.id, roles_held(), governance_roles_held(clock.today())).where(
+                Person.id.in_([p.id for p in people[start : start + 500]])
             )
-        ):
-            governance[person_id].add(held)
+        )
+        held.update({person_id: (roles, governance) for person_id, roles, governance in found})
     return [
         PersonRead(
             id=p.id,
@@ -113,8 +117,8 @@ async def views(session: AsyncSession, people: list[Person]) -> list[PersonRead]
             full_name=p.full_name,
             school_id=p.school_id,
             job_title=p.job_title,
-            roles=sorted(Role(r) for r in roles[p.id]),
-            governance_roles=sorted(GovernanceRole(g) for g in governance[p.id]),
+            roles=[Role(r) for r in split_held(held[p.id][0])],
+            governance_roles=[GovernanceRole(g) for g in split_held(held[p.id][1])],
             active=p.active,
             created_at=p.created_at,
         )

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from app.auth.permissions import GovernanceRole
 from app.interests.schemas import Holder, InterestCategory
+from app.people.governance import GovernanceRole
 
 
 class PublishedAppointmentRead(BaseModel):

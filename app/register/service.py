@@ -19,10 +19,10 @@ from sqlalchemy import ColumnElement, Select, String, and_, or_, select, type_co
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
-from app.auth.permissions import GovernanceRole
 from app.core import clock
 from app.interests.models import Interest, interest_open_on
 from app.interests.schemas import InterestCategory
+from app.people.governance import GovernanceRole
 from app.people.models import Appointment, Person
 
 PUBLISHED_ROLES = (
