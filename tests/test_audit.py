@@ -43,13 +43,10 @@ async def record_events(session: AsyncSession, count: int) -> list[AuditEvent]:
     """Append `count` events about a test entity of our own (each numbered in `after`)."""
     entity = str(uuid.uuid4())
     return [
-        await audit_service.record(
+        await audit_service.record_entry(
             session,
             actor_id=None,
-            action="test.recorded",
-            entity_type="test_entity",
-            entity_id=entity,
-            after={"n": n},
+            entry=audit_service.Entry("test.recorded", "test_entity", entity, after={"n": n}),
         )
         for n in range(count)
     ]
@@ -176,14 +173,12 @@ class TestListEvents:
     ) -> None:
         auditor = await caller(Role.AUDITOR)
         actor = uuid.uuid4()
-        recorded = await audit_service.record(
+        recorded = await audit_service.record_entry(
             session,
             actor_id=actor,
-            action="test.changed",
-            entity_type="test_entity",
-            entity_id=uuid.uuid4(),
-            before={"name": "Old"},
-            after={"name": "New"},
+            entry=audit_service.Entry(
+                "test.changed", "test_entity", uuid.uuid4(), before={"name": "Old"}, after={"name": "New"}
+            ),
         )
         response = await client.get(
             "/api/v1/audit-events", params={"entity_id": recorded.entity_id}, headers=auditor.headers
@@ -229,14 +224,14 @@ class TestListEvents:
         admin = await caller(Role.GOVERNANCE_ADMIN)
         entity, other_entity, actor = str(uuid.uuid4()), str(uuid.uuid4()), uuid.uuid4()
         kind = f"kind_{uuid.uuid4().hex[:8]}"
-        created = await audit_service.record(
-            session, actor_id=actor, action="test.created", entity_type=kind, entity_id=entity
+        created = await audit_service.record_entry(
+            session, actor_id=actor, entry=audit_service.Entry("test.created", kind, entity)
         )
-        changed = await audit_service.record(
-            session, actor_id=None, action="test.changed", entity_type=kind, entity_id=entity
+        changed = await audit_service.record_entry(
+            session, actor_id=None, entry=audit_service.Entry("test.changed", kind, entity)
         )
-        elsewhere = await audit_service.record(
-            session, actor_id=actor, action="test.changed", entity_type=kind, entity_id=other_entity
+        elsewhere = await audit_service.record_entry(
+            session, actor_id=actor, entry=audit_service.Entry("test.changed", kind, other_entity)
         )
 
         async def seqs(**params: str) -> list[int]:
@@ -324,13 +319,10 @@ class TestHash:
             "flags": ["retrospective"],
             "nested": {"none": None, "yes": True, "count": 3},
         }
-        event = await audit_service.record(
+        event = await audit_service.record_entry(
             session,
             actor_id=None,
-            action="test.values",
-            entity_type="test_entity",
-            entity_id="v",
-            after=after,
+            entry=audit_service.Entry("test.values", "test_entity", "v", after=after),
         )
         recorded_hash = event.hash
         [stored] = await stored_events(session, event.seq)
@@ -609,12 +601,10 @@ class TestConcurrentAppends:
         async def append(worker: int) -> None:
             for n in range(self.APPENDS):
                 async with fresh_db.session(write=True) as session:
-                    await audit_service.record(
+                    await audit_service.record_entry(
                         session,
                         actor_id=None,
-                        action="test.concurrent",
-                        entity_type="test_entity",
-                        entity_id=f"{worker}-{n}",
+                        entry=audit_service.Entry("test.concurrent", "test_entity", f"{worker}-{n}"),
                     )
 
         await asyncio.gather(*(append(worker) for worker in range(self.WORKERS)))

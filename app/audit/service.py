@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from app.auth.actor import Actor
 from app.core import clock
 from app.core.errors import Unprocessable
 from app.core.settings import get_settings
@@ -97,19 +98,42 @@ class Entry:
     after: Mapping[str, Any] | None = None
 
 
+class Audited(Protocol):
+    """A record the trail can keep: what kind it is, its id, and a frozen view of it (never the API's
+    schema, so the API can grow without changing what the trail stores)."""
+
+    audit_type: ClassVar[str]
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    def audit_view(self) -> Mapping[str, Any]: ...
+
+
 async def record(
     session: AsyncSession,
-    *,
-    actor_id: uuid.UUID | None,
+    actor: Actor | None,
     action: str,
-    entity_type: str,
-    entity_id: uuid.UUID | str | None,
+    entity: Audited,
+    *,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    owner: uuid.UUID | None = None,
 ) -> AuditEvent:
-    """Append an event in the caller's transaction; the head row's lock keeps the chain linear."""
-    (row,) = await _append(session, actor_id, [Entry(action, entity_type, entity_id, before, after)])
+    """Append `action` on `entity` (as it is now, or `after`) to the chain, in the caller's
+    transaction. With the record's `owner`, the event says whom the actor acted for (None: themselves)."""
+    view = dict(after if after is not None else entity.audit_view())
+    if owner is not None:
+        view["acting_for"] = owner if actor is None or owner != actor.id else None
+    entry = Entry(action, entity.audit_type, entity.id, before, view)
+    (row,) = await _append(session, actor.id if actor is not None else None, [entry])
     return AuditEvent(**row)  # the event as stored, for the caller to read (not attached to the session)
+
+
+async def record_entry(session: AsyncSession, *, actor_id: uuid.UUID | None, entry: Entry) -> AuditEvent:
+    """Append an event that is not about one record's view (a failed login, a test's own event)."""
+    (row,) = await _append(session, actor_id, [entry])
+    return AuditEvent(**row)
 
 
 async def record_many(session: AsyncSession, *, actor_id: uuid.UUID | None, entries: Sequence[Entry]) -> int:

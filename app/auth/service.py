@@ -233,19 +233,21 @@ async def _throttle_row(session: AsyncSession, key: tuple[str, str], now: dateti
 async def _audit(
     session: AsyncSession, attempt: _Attempt, person: Any, counter: LoginThrottle, *, reason: str
 ) -> None:
-    await audit_service.record(
+    await audit_service.record_entry(
         session,
         actor_id=None,
-        action="auth.login_failed",
-        entity_type="person",
-        entity_id=person.id if person is not None else None,
-        after={
-            "email": attempt.email_key,
-            "address": attempt.address,
-            "reason": reason,
-            # Which counter: this account from this address, or the address across every account.
-            "counter": "address" if counter.email_key == ANY_ACCOUNT else "account",
-            "consecutive_failures": counter.failures,
-            "locked_until": counter.locked_until,
-        },
+        entry=audit_service.Entry(
+            "auth.login_failed",
+            "person",
+            person.id if person is not None else None,
+            after={
+                "email": attempt.email_key,
+                "address": attempt.address,
+                "reason": reason,
+                # Which counter: this account from this address, or the address across every account.
+                "counter": "address" if counter.email_key == ANY_ACCOUNT else "account",
+                "consecutive_failures": counter.failures,
+                "locked_until": counter.locked_until,
+            },
+        ),
     )

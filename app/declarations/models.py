@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,6 +23,11 @@ class DeclarationCycle(UUIDPrimaryKey, Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
+    audit_type: ClassVar[str] = "declaration_cycle"
+
+    def audit_view(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in ("name", "opens_on", "due_on", "governance_roles")}
+
 
 class Declaration(UUIDPrimaryKey, Base):
     """An immutable snapshot of a person's open interests on the day they declared."""
@@ -38,3 +43,14 @@ class Declaration(UUIDPrimaryKey, Base):
     submitted_by: Mapped[uuid.UUID | None] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    audit_type: ClassVar[str] = "declaration"
+
+    def audit_view(self) -> dict[str, Any]:
+        return {
+            "cycle_id": self.cycle_id,
+            "person_id": self.person_id,
+            "nil_return": self.nil_return,
+            "code_of_conduct_accepted": self.code_of_conduct_accepted,
+            "interest_ids": [interest["id"] for interest in self.interests],
+        }

@@ -6,7 +6,7 @@ from typing import Self
 from pydantic import Field, StrictBool, model_validator
 
 from app.core.schemas import Day, InputModel, Name, ReadModel
-from app.interests.schemas import InterestRead
+from app.interests.schemas import InterestSnapshot
 from app.people.governance import GovernanceRole
 
 
@@ -72,6 +72,6 @@ class DeclarationRead(ReadModel):
     person_id: uuid.UUID
     nil_return: bool
     code_of_conduct_accepted: bool
-    interests: list[InterestRead]
+    interests: list[InterestSnapshot]
     submitted_at: datetime
     created_at: datetime

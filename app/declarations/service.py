@@ -23,7 +23,7 @@ from app.declarations.schemas import (
 )
 from app.interests import service as interests_service
 from app.interests.models import Interest
-from app.interests.schemas import InterestRead
+from app.interests.schemas import InterestSnapshot
 from app.people import service as people_service
 from app.people.models import Appointment, Person, appointment_open_on
 
@@ -47,19 +47,7 @@ async def open_cycle(session: AsyncSession, actor: Actor, data: CycleCreate) -> 
         raise Unprocessable("due_on is before opens_on", loc=("body", "due_on"))
     session.add(cycle)
     await session.flush()
-    await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="declaration_cycle.opened",
-        entity_type="declaration_cycle",
-        entity_id=cycle.id,
-        after={
-            "name": cycle.name,
-            "opens_on": cycle.opens_on,
-            "due_on": cycle.due_on,
-            "governance_roles": cycle.governance_roles,
-        },
-    )
+    await audit_service.record(session, actor, "declaration_cycle.opened", cycle)
     return cycle
 
 
@@ -201,7 +189,7 @@ async def _store(
         person_id=person_id,
         nil_return=data.nil_return,
         code_of_conduct_accepted=True,
-        interests=[InterestRead.model_validate(i).model_dump(mode="json") for i in open_now],
+        interests=[InterestSnapshot.model_validate(i).model_dump(mode="json") for i in open_now],
         submitted_by=actor.id,
         submitted_at=now,
         created_at=now,
@@ -211,21 +199,7 @@ async def _store(
             session.add(declaration)
     except IntegrityError as exc:  # a second submission racing this one
         raise Conflict(ALREADY_SUBMITTED) from exc
-    await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="declaration.submitted",
-        entity_type="declaration",
-        entity_id=declaration.id,
-        after={
-            "cycle_id": cycle.id,
-            "person_id": person_id,
-            "nil_return": data.nil_return,
-            "code_of_conduct_accepted": True,
-            "interest_ids": [i["id"] for i in declaration.interests],
-            "acting_for": person_id if person_id != actor.id else None,
-        },
-    )
+    await audit_service.record(session, actor, "declaration.submitted", declaration, owner=person_id)
     return declaration
 
 

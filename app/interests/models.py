@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,6 +40,31 @@ class Interest(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    audit_type: ClassVar[str] = "interest"
+
+    def audit_view(self) -> dict[str, Any]:
+        """The interest as the trail keeps it (declarations keep InterestSnapshot, the same fields
+        and the record's dates)."""
+        return {"id": self.id, **{name: getattr(self, name) for name in AUDITED_FIELDS}}
+
+
+AUDITED_FIELDS = (
+    "person_id",
+    "category",
+    "holder",
+    "holder_name",
+    "relationship",
+    "financial",
+    "direct",
+    "organisation_name",
+    "company_number",
+    "charity_number",
+    "description",
+    "private",
+    "start_date",
+    "end_date",
+)
 
 
 def interest_open_on(day: date) -> ColumnElement[bool]:

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, StrictBool, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, model_validator
 
 from app.core.schemas import (
     Day,
@@ -103,6 +103,31 @@ class InterestEnd(InputModel):
 
 
 class InterestRead(ReadModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    category: InterestCategory
+    holder: Holder
+    holder_name: str | None
+    relationship: str | None
+    financial: bool
+    direct: bool
+    organisation_name: str | None
+    company_number: str | None
+    charity_number: str | None
+    description: str | None
+    private: bool
+    start_date: date
+    end_date: date | None
+    created_at: datetime
+    submitted_at: datetime
+
+
+class InterestSnapshot(ReadModel):
+    """An interest as a declaration keeps it, frozen on the day: its own model, not InterestRead, so
+    that the API's view of an interest can grow without old declarations failing to read back."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
     id: uuid.UUID
     person_id: uuid.UUID
     category: InterestCategory

@@ -3,7 +3,6 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,23 +18,6 @@ from app.interests.models import Interest, interest_open_on
 from app.interests.schemas import FINANCIAL_CATEGORIES, Holder, InterestCategory, InterestCreate
 from app.people import service as people_service
 
-AUDITED_FIELDS = (
-    "person_id",
-    "category",
-    "holder",
-    "holder_name",
-    "relationship",
-    "financial",
-    "direct",
-    "organisation_name",
-    "company_number",
-    "charity_number",
-    "description",
-    "private",
-    "start_date",
-    "end_date",
-)
-
 
 def readable(actor: Actor) -> Select[Interest]:
     """Everyone's for the clerk, auditors and screeners; otherwise one's own."""
@@ -43,11 +25,6 @@ def readable(actor: Actor) -> Select[Interest]:
     if not actor.has(Permission.INTERESTS_READ_ALL):
         statement = statement.where(Interest.person_id == actor.id)
     return statement
-
-
-def snapshot(interest: Interest) -> dict[str, Any]:
-    """The interest as the audit trail and declarations keep it."""
-    return {"id": interest.id, **{name: getattr(interest, name) for name in AUDITED_FIELDS}}
 
 
 async def create(session: AsyncSession, actor: Actor, data: InterestCreate) -> Interest:
@@ -80,14 +57,7 @@ async def create(session: AsyncSession, actor: Actor, data: InterestCreate) -> I
     )
     session.add(interest)
     await session.flush()
-    await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="interest.created",
-        entity_type="interest",
-        entity_id=interest.id,
-        after={**snapshot(interest), "acting_for": person_id if person_id != actor.id else None},
-    )
+    await audit_service.record(session, actor, "interest.created", interest, owner=person_id)
     return interest
 
 
@@ -119,7 +89,7 @@ async def close(
     ends_on = end_date or clock.today()
     if ends_on < interest.start_date:
         raise Unprocessable("end_date is before the interest's start_date", loc=(*loc, "end_date"))
-    before = snapshot(interest)
+    before = interest.audit_view()
     ended = await session.execute(
         update(Interest)
         .where(Interest.id == interest.id, Interest.end_date.is_(None))
@@ -130,16 +100,7 @@ async def close(
         raise Conflict("This interest has already ended")
     await session.refresh(interest)
     await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="interest.ended",
-        entity_type="interest",
-        entity_id=interest.id,
-        before=before,
-        after={
-            **snapshot(interest),
-            "acting_for": interest.person_id if interest.person_id != actor.id else None,
-        },
+        session, actor, "interest.ended", interest, before=before, owner=interest.person_id
     )
     return interest
 

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -33,6 +34,11 @@ class School(UUIDPrimaryKey, Base):
     name_key: Mapped[str] = mapped_column(String(2 * NAME_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
+    audit_type: ClassVar[str] = "school"
+
+    def audit_view(self) -> dict[str, Any]:
+        return {"name": self.name}
+
 
 class Person(UUIDPrimaryKey, Base):
     __tablename__ = "people"
@@ -50,6 +56,15 @@ class Person(UUIDPrimaryKey, Base):
     credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+    # The trail keeps a person as the API shows them, roles included: people.service passes that view.
+    audit_type: ClassVar[str] = "person"
+
+    def audit_view(self) -> dict[str, Any]:
+        return {
+            name: getattr(self, name)
+            for name in ("id", "email", "full_name", "school_id", "job_title", "active")
+        }
 
 
 class PersonRole(Base):
@@ -73,6 +88,22 @@ class Appointment(UUIDPrimaryKey, Base):
     term_ends_on: Mapped[date | None] = mapped_column(Date)
     stepped_down_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    audit_type: ClassVar[str] = "appointment"
+
+    def audit_view(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _APPOINTMENT_AUDITED}
+
+
+_APPOINTMENT_AUDITED = (
+    "person_id",
+    "governance_role",
+    "body",
+    "appointed_by",
+    "appointed_on",
+    "term_ends_on",
+    "stepped_down_on",
+)
 
 
 def appointment_open_on(day: date | ColumnElement[date]) -> ColumnElement[bool]:

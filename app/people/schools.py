@@ -34,14 +34,7 @@ async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate)
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"A school called {data.name!r} already exists") from exc
-    await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="school.created",
-        entity_type="school",
-        entity_id=school.id,
-        after={"name": school.name},
-    )
+    await audit_service.record(session, actor, "school.created", school)
     return school
 
 

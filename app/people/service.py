@@ -290,14 +290,9 @@ async def update_person(
     person.updated_at = clock.now()
     await _flush_or_conflict(session)
     after = await view(session, person)
+    after_view = {**_audit_view(after), "password_changed": data.password is not None}
     await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="person.updated",
-        entity_type="person",
-        entity_id=person.id,
-        before=_audit_view(before),
-        after={**_audit_view(after), "password_changed": data.password is not None},
+        session, actor, "person.updated", person, before=_audit_view(before), after=after_view
     )
     return after
 
@@ -346,18 +341,6 @@ async def update_people(
 # ---------------------------------------------------------------- appointments
 
 
-def _appointment_view(appointment: Appointment) -> dict[str, Any]:
-    return {
-        "person_id": appointment.person_id,
-        "governance_role": appointment.governance_role,
-        "body": appointment.body,
-        "appointed_by": appointment.appointed_by,
-        "appointed_on": appointment.appointed_on,
-        "term_ends_on": appointment.term_ends_on,
-        "stepped_down_on": appointment.stepped_down_on,
-    }
-
-
 def _check_dates(appointed_on: date, term_ends_on: date | None, stepped_down_on: date | None) -> None:
     if term_ends_on is not None and term_ends_on < appointed_on:
         raise Unprocessable("term_ends_on is before appointed_on", loc=("body", "term_ends_on"))
@@ -403,14 +386,7 @@ async def create_appointment(
     )
     session.add(appointment)
     await session.flush()
-    await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="appointment.created",
-        entity_type="appointment",
-        entity_id=appointment.id,
-        after=_appointment_view(appointment),
-    )
+    await audit_service.record(session, actor, "appointment.created", appointment)
     return appointment
 
 
@@ -423,19 +399,11 @@ async def update_appointment(
         raise NotFound("appointment")
     if "appointed_on" in data.model_fields_set and data.appointed_on is None:
         raise Unprocessable("appointed_on may not be null", loc=("body", "appointed_on"))
-    before = _appointment_view(appointment)
+    before = appointment.audit_view()
     for name in ("body", "appointed_by", "appointed_on", "term_ends_on", "stepped_down_on"):
         if name in data.model_fields_set:
             setattr(appointment, name, getattr(data, name))
     _check_dates(appointment.appointed_on, appointment.term_ends_on, appointment.stepped_down_on)
     await session.flush()
-    await audit_service.record(
-        session,
-        actor_id=actor.id,
-        action="appointment.updated",
-        entity_type="appointment",
-        entity_id=appointment.id,
-        before=before,
-        after=_appointment_view(appointment),
-    )
+    await audit_service.record(session, actor, "appointment.updated", appointment, before=before)
     return appointment
