@@ -35,8 +35,7 @@ async def list_audit_events(
         entity_id=entity_id,
         action=action,
         actor_id=actor_id,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return Page(items=[AuditEventRead.model_validate(e) for e in events], total=total)
 

@@ -12,13 +12,15 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.auth.actor import Actor
 from app.core import clock
 from app.core.errors import Unprocessable
+from app.core.pagination import paginate
+from app.core.schemas import PageParams
 from app.core.settings import get_settings
 
 _VERIFY_BATCH = 1000
@@ -194,8 +196,7 @@ async def list_events(
     entity_id: str | None,
     action: str | None,
     actor_id: uuid.UUID | None,
-    limit: int,
-    offset: int,
+    page: PageParams,
 ) -> tuple[list[AuditEvent], int]:
     """Events in chain order, filtered."""
     conditions = []
@@ -207,11 +208,7 @@ async def list_events(
         conditions.append(AuditEvent.action == action)
     if actor_id is not None:
         conditions.append(AuditEvent.actor_id == actor_id)
-    total = await session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
-    rows = await session.scalars(
-        select(AuditEvent).where(*conditions).order_by(AuditEvent.seq).limit(limit).offset(offset)
-    )
-    return list(rows), int(total or 0)
+    return await paginate(session, select(AuditEvent).where(*conditions), page, AuditEvent.seq)
 
 
 @dataclass(frozen=True)

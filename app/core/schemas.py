@@ -7,6 +7,7 @@ Every value a person types comes in through one of these types, so a rule holds 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -17,12 +18,14 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from app.core import text
+from app.core import money, text
 
 NAME_MAX = 200
 TEXT_MAX = 5000
@@ -152,6 +155,27 @@ Day = Annotated[
     InSpec(
         f"A date, YYYY-MM-DD, from {text.FIRST_DAY.isoformat()} to {text.LAST_DAY.isoformat()}",
         DAY_PATTERN,
+    ),
+]
+# Pounds sterling: a number or a string in, a string with two places out, whole pence stored.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(rule(money.parse)),
+    PlainSerializer(money.text, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(money.MONEY_MAX)},
+                {"type": "string", "pattern": money.MONEY_PATTERN},
+            ],
+            "description": 'Pounds: a number or a string such as "45.00"; not negative, at most two '
+            "decimal places, at most 1000000.00",
+        },
+        mode="validation",
+    ),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$", "description": 'Pounds, such as "45.00"'},
+        mode="serialization",
     ),
 ]
 # Query-string booleans keep FastAPI's reading of them; the spec names the words it takes.

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,7 @@ from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.core import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.declarations.models import Declaration, DeclarationCycle
 from app.declarations.schemas import (
@@ -59,14 +60,14 @@ async def get_cycle(session: AsyncSession, cycle_id: uuid.UUID) -> DeclarationCy
 
 
 async def list_cycles(session: AsyncSession, page: PageParams) -> tuple[list[DeclarationCycle], int]:
-    total = await session.scalar(select(func.count()).select_from(DeclarationCycle))
-    rows = await session.scalars(
-        select(DeclarationCycle)
-        .order_by(DeclarationCycle.opens_on.desc(), DeclarationCycle.created_at.desc())
-        .limit(page.limit)
-        .offset(page.offset)
+    return await paginate(
+        session,
+        select(DeclarationCycle),
+        page,
+        DeclarationCycle.opens_on.desc(),
+        DeclarationCycle.created_at.desc(),
+        DeclarationCycle.id,
     )
-    return list(rows), int(total or 0)
 
 
 def _in_scope(cycle: DeclarationCycle) -> Select[uuid.UUID]:
@@ -224,10 +225,4 @@ async def list_declarations(
         statement = statement.where(Declaration.cycle_id == filters.cycle_id)
     if filters.person_id is not None:
         statement = statement.where(Declaration.person_id == filters.person_id)
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
-    rows = await session.scalars(
-        statement.order_by(Declaration.submitted_at.desc(), Declaration.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return list(rows), int(total or 0)
+    return await paginate(session, statement, page, Declaration.submitted_at.desc(), Declaration.id)

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -12,6 +12,7 @@ from app.auth.actor import Actor
 from app.auth.permissions import Permission
 from app.core import clock
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.interests import normalise
 from app.interests.models import Interest, interest_open_on
@@ -130,13 +131,9 @@ async def list_interests(
         statement = statement.where(
             Interest.end_date.is_not(None) if filters.ended else Interest.end_date.is_(None)
         )
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
-    rows = await session.scalars(
-        statement.order_by(Interest.start_date.desc(), Interest.created_at.desc(), Interest.id)
-        .limit(page.limit)
-        .offset(page.offset)
+    return await paginate(
+        session, statement, page, Interest.start_date.desc(), Interest.created_at.desc(), Interest.id
     )
-    return list(rows), int(total or 0)
 
 
 async def open_interests(session: AsyncSession, person_id: uuid.UUID, day: date) -> list[Interest]:

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +10,7 @@ from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock
 from app.core.errors import Conflict, NotFound
+from app.core.pagination import paginate
 from app.core.schemas import NAME_MAX, PageParams
 from app.people.models import School
 from app.people.schemas import SchoolCreate
@@ -39,9 +40,7 @@ async def create_school(session: AsyncSession, actor: Actor, data: SchoolCreate)
 
 
 async def list_schools(session: AsyncSession, page: PageParams) -> tuple[list[School], int]:
-    total = await session.scalar(select(func.count()).select_from(School))
-    rows = await session.scalars(select(School).order_by(School.name).limit(page.limit).offset(page.offset))
-    return list(rows), int(total or 0)
+    return await paginate(session, select(School), page, School.name, School.id)
 
 
 async def get_school(session: AsyncSession, school_id: uuid.UUID) -> School:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,7 @@ from app.auth.dependencies import get_passwords
 from app.auth.permissions import Permission, Role
 from app.core import clock, text
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.people import holdings
 from app.people.governance import GovernanceRole
@@ -91,13 +92,8 @@ async def list_people(
             Appointment.governance_role == filters.governance_role.value, appointment_open_on(clock.today())
         )
         statement = statement.where(Person.id.in_(held))
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
-    people = list(
-        await session.scalars(
-            statement.order_by(Person.full_name, Person.id).limit(page.limit).offset(page.offset)
-        )
-    )
-    return await views(session, people), int(total or 0)
+    people, total = await paginate(session, statement, page, Person.full_name, Person.id)
+    return await views(session, people), total
 
 
 async def views(session: AsyncSession, people: list[Person]) -> list[PersonRead]:
@@ -352,16 +348,10 @@ async def list_appointments(
     session: AsyncSession, actor: Actor, person_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Appointment], int]:
     await get_person(session, actor, person_id)
-    condition = Appointment.person_id == person_id
-    total = await session.scalar(select(func.count()).select_from(Appointment).where(condition))
-    rows = await session.scalars(
-        select(Appointment)
-        .where(condition)
-        .order_by(Appointment.appointed_on, Appointment.created_at, Appointment.id)
-        .limit(page.limit)
-        .offset(page.offset)
+    statement = select(Appointment).where(Appointment.person_id == person_id)
+    return await paginate(
+        session, statement, page, Appointment.appointed_on, Appointment.created_at, Appointment.id
     )
-    return list(rows), int(total or 0)
 
 
 async def create_appointment(

@@ -1,0 +1,65 @@
+"""Money is pounds sterling: a decimal with two places in the API, whole pence in the database."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+MONEY_MAX = Decimal("1000000.00")
+PENNY = Decimal("0.01")
+_AMOUNT = re.compile(r"^[0-9]{1,7}(?:\.[0-9]{1,2})?$")
+MONEY_PATTERN = r"^[0-9]{1,7}(?:\.[0-9]{1,2})?$"
+
+
+_WRITTEN = 'an amount of money is written like "45.00": digits, two at most after the point'
+
+
+def parse(value: object) -> Decimal:
+    """A number or a string such as "45.00": not negative, at most two places, at most £1,000,000.
+
+    A JSON number arrives as a float; its shortest decimal spelling is what the client wrote (45.1 is
+    "45.1"), so it is read from that, never from the binary fraction (45.1 is 45.0999… in binary).
+    """
+    if isinstance(value, bool):
+        raise ValueError('an amount of money is a number or a string such as "45.00", not true or false')
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        if not _AMOUNT.fullmatch(value.strip()):
+            raise ValueError(
+                'an amount of money is written like "45.00": digits, at most two after the point'
+            )
+        amount = Decimal(value.strip())
+    else:
+        raise ValueError('an amount of money is a number or a string such as "45.00"')
+    return _checked(amount)
+
+
+def _checked(amount: Decimal) -> Decimal:
+    try:
+        if not amount.is_finite():
+            raise ValueError("an amount of money is a finite number")
+        if amount < 0:
+            raise ValueError("an amount of money may not be negative")
+        if amount != amount.quantize(PENNY):
+            raise ValueError("an amount of money has at most two decimal places")
+    except InvalidOperation:
+        raise ValueError("an amount of money has at most two decimal places") from None
+    if amount > MONEY_MAX:
+        raise ValueError(f"an amount of money is at most {MONEY_MAX:,}")
+    return amount.quantize(PENNY)
+
+
+def to_pence(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_exact())
+
+
+def from_pence(pence: int) -> Decimal:
+    return (Decimal(pence) / 100).quantize(PENNY)
+
+
+def text(amount: Decimal) -> str:
+    """As the API writes it: "45.00"."""
+    return f"{amount.quantize(PENNY):.2f}"
