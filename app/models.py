@@ -4,8 +4,12 @@ from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.models import LoginThrottle
 from app.core.db import Base
 from app.declarations.models import Declaration, DeclarationCycle
+from app.gifts.models import Gift
+from app.hospitality.models import HospitalityRequest
 from app.interests.models import Interest
+from app.paid_work.models import PaidWork
 from app.people.models import Appointment, Person, PersonRole, School
+from app.trust_settings.models import TrustSettings
 
 metadata = Base.metadata
 
@@ -15,10 +19,14 @@ __all__ = [
     "AuditEvent",
     "Declaration",
     "DeclarationCycle",
+    "Gift",
+    "HospitalityRequest",
     "Interest",
     "LoginThrottle",
+    "PaidWork",
     "Person",
     "PersonRole",
     "School",
+    "TrustSettings",
     "metadata",
 ]

@@ -95,7 +95,7 @@ class Entry:
 
     action: str
     entity_type: str
-    entity_id: uuid.UUID | str | None
+    entity_id: uuid.UUID | int | str | None
     before: Mapping[str, Any] | None = None
     after: Mapping[str, Any] | None = None
 
@@ -107,7 +107,7 @@ class Audited(Protocol):
     audit_type: ClassVar[str]
 
     @property
-    def id(self) -> uuid.UUID: ...
+    def id(self) -> uuid.UUID | int: ...
 
     def audit_view(self) -> Mapping[str, Any]: ...
 

