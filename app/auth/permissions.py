@@ -37,6 +37,7 @@ class Permission(StrEnum):
     DECLARATIONS_SUBMIT = "declarations:submit"
     DECLARATIONS_READ_ALL = "declarations:read_all"
     RECORDS_READ_ALL = "records:read_all"  # every gift, hospitality request and paid work
+    SETTINGS_WRITE = "settings:write"
 
 
 # What every signed-in person may do, whatever their roles.
@@ -77,10 +78,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CYCLES_WRITE,
             Permission.CYCLES_STATUS,
             Permission.DECLARATIONS_READ_ALL,
+            Permission.RECORDS_READ_ALL,
+            Permission.SETTINGS_WRITE,
         }
     ),
     Role.AUDITOR: frozenset(
         {
+            Permission.RECORDS_READ_ALL,
             Permission.PEOPLE_READ_ALL,
             Permission.AUDIT_READ,
             Permission.INTERESTS_READ_ALL,

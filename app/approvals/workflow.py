@@ -1,0 +1,91 @@
+"""The life of a record someone submits and another decides: one explicit state machine per kind, a
+move that only one of two people acting at once can make, and the decision itself."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.approvals import policy
+from app.approvals.policy import Kind
+from app.audit import service as audit_service
+from app.auth.actor import Actor
+from app.core import clock
+from app.core.errors import Conflict
+
+
+class Record(Protocol):
+    """A submitted record, as the workflow moves it (gifts, hospitality requests and paid work)."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    status: str
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    decision_note: str | None
+    audit_type: Any
+
+    def audit_view(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """(state, action) -> state for one kind of record; any other move is a 409."""
+
+    kind: Kind
+    noun: str  # "gift", "hospitality request": for the 409's words
+    moves: Mapping[tuple[str, str], str]
+
+    def target(self, status: str, action: str) -> str:
+        try:
+            return self.moves[(status, action)]
+        except KeyError:
+            raise Conflict(f"A {self.noun} that is {status.replace('_', ' ')} cannot be {action}") from None
+
+
+async def move(
+    session: AsyncSession,
+    actor: Actor,
+    workflow: Workflow,
+    record: Record,
+    action: str,
+    **values: Any,
+) -> None:
+    """Move the record on and audit it (`<type>.<action>`). The UPDATE names the status it expects,
+    so of two people acting on one record at once exactly one succeeds; the other gets a 409."""
+    before = dict(record.audit_view())
+    target = workflow.target(record.status, action)
+    model = type(record)
+    moved = await session.execute(
+        update(model)
+        .where(model.id == record.id, model.status == record.status)  # type: ignore[attr-defined]
+        .values(status=target, updated_at=clock.now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"This {workflow.noun} was changed by someone else a moment ago; reload it")
+    await session.refresh(record)
+    await audit_service.record(
+        session, actor, f"{record.audit_type}.{action}", record, before=before, owner=record.person_id
+    )
+
+
+async def decide(
+    session: AsyncSession, actor: Actor, workflow: Workflow, record: Record, action: str, note: str | None
+) -> None:
+    """Only whom the policy names (403 saying why), and only once (409)."""
+    await policy.ensure_may_decide(session, actor, workflow.kind, record)
+    await move(
+        session,
+        actor,
+        workflow,
+        record,
+        action,
+        decided_by=actor.id,
+        decided_at=clock.now(),
+        decision_note=note,
+    )
