@@ -40,6 +40,9 @@ class PublishedPerson:
     appointments: list[dict[str, Any]] = field(default_factory=list)
     interests: list[dict[str, Any]] = field(default_factory=list)
 
+    def as_json(self) -> dict[str, Any]:
+        return {"full_name": self.full_name, "appointments": self.appointments, "interests": self.interests}
+
 
 @dataclass(frozen=True)
 class Register:
@@ -48,17 +51,17 @@ class Register:
     generated_at: datetime
     people: list[PublishedPerson]
 
-    def as_json(self) -> dict[str, Any]:
+    def heading(self) -> dict[str, Any]:
+        """What the JSON document says before its items."""
         return {
             "as_of": self.as_of.isoformat(),
             "period_from": self.period_from.isoformat(),
             "generated_at": self.generated_at.isoformat(),
-            "items": [
-                {"full_name": p.full_name, "appointments": p.appointments, "interests": p.interests}
-                for p in self.people
-            ],
-            "total": len(self.people),
         }
+
+    def as_json(self) -> dict[str, Any]:
+        items = [p.as_json() for p in self.people]
+        return {**self.heading(), "items": items, "total": len(self.people)}
 
 
 def period_start(today: date) -> date:
