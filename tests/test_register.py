@@ -737,3 +737,11 @@ class TestUpdatedPersonByPerson:
         for name in ("Many Fourth", "Many Fifth", "Many Sixth"):
             await trustee(client, admin, name)
         assert (await self.served(client, session, reads))[1] == [None]
+
+    async def test_each_trust_name_has_its_own_page(self, client: AsyncClient, caller, session) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Named Trustee")
+        oak = await register_cache.rendered(session, render.html_form("Oak Trust"))
+        elm = await register_cache.rendered(session, render.html_form("Elm Trust"))
+        assert b"Register of interests: Oak Trust" in oak and b"Named Trustee" in oak
+        assert b"Register of interests: Elm Trust" in elm and b"Oak Trust" not in elm

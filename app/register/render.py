@@ -276,7 +276,7 @@ def _html_document(trust_name: str, register: Register, people: Sequence[bytes])
 def html_form(trust_name: str) -> Form:
     """The page for this trust (its name is in the title)."""
     return Form(
-        "html",
+        f"html for {trust_name}",  # the name is in the page: one document per name
         lambda people: [_person_section(person).encode() for person in people],
         lambda register, people: _html_document(trust_name, register, people),
     )
