@@ -3,12 +3,17 @@
 Not a test. One run measures, on the same database and the same machine:
   - over HTTP (`probity serve`, one worker, 127.0.0.1, sequential httpx requests after a warm-up):
     GET /api/v1/public/register, ?format=csv and GET /register, each
-      cached:   repeated requests with nothing written in between (the rendering is reused);
-      uncached: an audited write (PATCH /api/v1/appointments/{id}) before every timed request, so
-                each timed request rebuilds and re-renders the register (the PATCH is not timed);
+      cached:         repeated requests with nothing written in between (the rendering is reused);
+      after a change: one audited write before every timed request, so each timed request is the
+                      first after a change and must bring the register up to date (the write is
+                      not timed), for three kinds of change, each to a different person every time:
+                      an appointment changed (PATCH /api/v1/appointments/{id}), an interest
+                      declared (POST /api/v1/interests) and a person renamed
+                      (PATCH /api/v1/people/{id}, which moves them in the published order);
   - in-process, on the same database: the two SELECTs bare (driver rows, fetchall), the same through
-    SQLAlchemy (typed rows), app.register.service.build (queries and shaping), and each rendering.
-Target: p95 under 200 ms for every HTTP row on SQLite.
+    SQLAlchemy (typed rows), app.register.service.build (queries and shaping), each rendering, and
+    the two reads an update after a change makes (the published order; one person's rows).
+Target: p95 under 200 ms for every HTTP row, on SQLite and on PostgreSQL.
 
     PYTHONPATH=. .venv/bin/python bench/register.py
     PYTHONPATH=. .venv/bin/python bench/register.py --database-url postgresql://postgres@127.0.0.1:55433/
@@ -103,7 +108,7 @@ def bench_database(base_url: str | None) -> Iterator[str]:
 @dataclass
 class Seeded:
     admin_id: uuid.UUID
-    appointment_id: uuid.UUID
+    listed_people: list[tuple[uuid.UUID, uuid.UUID, str]]  # (person, published appointment, name)
     listed: int
     unlisted: int
     interests: int
@@ -205,7 +210,11 @@ def seed(url: str, people: int, interests_each: int, unlisted: int, rng: random.
             connection.execute(insert(Interest), interest_rows)
     finally:
         engine.dispose()
-    return Seeded(admin_id, appointment_rows[0]["id"], people, unlisted, len(interest_rows))
+    listed_people = [
+        (a["person_id"], a["id"], p["full_name"])
+        for p, a in zip(person_rows, appointment_rows[:people], strict=False)
+    ]
+    return Seeded(admin_id, listed_people, people, unlisted, len(interest_rows))
 
 
 # ---------------------------------------------------------------- measuring
@@ -268,6 +277,36 @@ def timed_get(client: httpx.Client, path: str) -> tuple[float, int]:
     return elapsed, len(response.content)
 
 
+Change = Callable[[httpx.Client, int], httpx.Response]
+
+
+def changes(seeded: Seeded, headers: dict[str, str]) -> list[tuple[str, Change]]:
+    """Audited writes that change what is published, each to the n-th listed person (a different one
+    each time: a change to someone whose entry is already re-rendered would flatter the figures)."""
+    people = seeded.listed_people
+
+    def appointment(client: httpx.Client, n: int) -> httpx.Response:
+        _, appointment_id, _ = people[n % len(people)]
+        body = {"appointed_by": f"Members (minute {n})"}
+        return client.patch(f"/api/v1/appointments/{appointment_id}", json=body, headers=headers)
+
+    def interest(client: httpx.Client, n: int) -> httpx.Response:
+        person_id, _, _ = people[n % len(people)]
+        body = {"person_id": str(person_id), "category": "other", "organisation_name": f"Bench Interest {n}"}
+        return client.post("/api/v1/interests", json=body, headers=headers)
+
+    def rename(client: httpx.Client, n: int) -> httpx.Response:
+        person_id, _, name = people[n % len(people)]
+        body = {"full_name": f"{LAST[n % len(LAST)]} {name}"}  # a new surname first: a new place
+        return client.patch(f"/api/v1/people/{person_id}", json=body, headers=headers)
+
+    return [
+        ("an appointment changed", appointment),
+        ("an interest declared", interest),
+        ("a person renamed", rename),
+    ]
+
+
 def measure_http(base: str, seeded: Seeded, token: str, requests: int, warmup: int) -> list[Row]:
     rows: list[Row] = []
     headers = {"Authorization": f"Bearer {token}"}
@@ -283,16 +322,17 @@ def measure_http(base: str, seeded: Seeded, token: str, requests: int, warmup: i
                 elapsed, size = timed_get(client, path)
                 samples.append(elapsed)
             rows.append(Row(f"HTTP {label}, cached", samples, size, judged=True))
-        patch = f"/api/v1/appointments/{seeded.appointment_id}"
-        for label, path in ENDPOINTS:
-            samples = []
-            for n in range(requests):
-                # A real audited write moves the audit chain head: the next read must rebuild.
-                changed = client.patch(patch, json={"appointed_by": f"Members (minute {n})"}, headers=headers)
-                changed.raise_for_status()
-                elapsed, size = timed_get(client, path)
-                samples.append(elapsed)
-            rows.append(Row(f"HTTP {label}, uncached (after a PATCH)", samples, size, judged=True))
+        n = 0
+        for change_label, change in changes(seeded, headers):
+            for label, path in ENDPOINTS:
+                samples = []
+                for i in range(warmup + requests):
+                    change(client, n).raise_for_status()
+                    n += 1
+                    elapsed, size = timed_get(client, path)
+                    if i >= warmup:
+                        samples.append(elapsed)
+                rows.append(Row(f"HTTP {label}, first after {change_label}", samples, size, judged=True))
     return rows
 
 
@@ -345,6 +385,7 @@ async def measure_in_process(url: str, repeat: int) -> list[Row]:
                     )
                 )
                 rows.append(Row("in-process: service.build (queries + shaping)", await _time(repeat, build)))
+                rows += await _time_update_reads(connection, today, repeat)
             trust = get_settings().trust_name
             for label, fn in (
                 ("json", lambda: render.as_json_bytes(register)),
@@ -360,6 +401,24 @@ async def measure_in_process(url: str, repeat: int) -> list[Row]:
     finally:
         await engine.dispose()
     return rows
+
+
+async def _time_update_reads(connection: Any, today: date, repeat: int) -> list[Row]:
+    """What an update after a change reads: everyone's place in the published order, then one person."""
+    listed = service.listed_statement(today)
+    first = (await connection.execute(listed)).scalars().first()
+    one = [uuid.UUID(str(first))]
+
+    async def order() -> None:
+        (await connection.execute(listed)).all()
+
+    async def person() -> None:
+        await service.fetch_people(connection, today, one)
+
+    return [
+        Row("in-process: update: the published order (listed_statement)", await _time(repeat, order)),
+        Row("in-process: update: one person's rows, shaped (fetch_people)", await _time(repeat, person)),
+    ]
 
 
 # ---------------------------------------------------------------- the report

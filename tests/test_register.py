@@ -13,6 +13,8 @@ from httpx import AsyncClient
 
 from app.auth.permissions import Role
 from app.core import clock
+from app.core.settings import get_settings
+from app.register import cache as register_cache
 from app.register import render
 from app.register import service as register_service
 from app.register.schemas import PublishedRegisterRead
@@ -615,13 +617,163 @@ class TestTheCacheFollowsOnlyRegisterChanges:
     ) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)
         await trustee(client, admin, "Cache Keeper")
-        built = await register_service.current(session)
+        built = await register_cache.current(session)
         refused = await client.post(
             "/api/v1/auth/token", data={"username": "nobody@trust.test", "password": "x" * 12}
         )
         assert refused.status_code == 401
-        assert await register_service.current(session) is built
+        assert await register_cache.current(session) is built
         await trustee(client, admin, "Cache Breaker")
-        rebuilt = await register_service.current(session)
+        rebuilt = await register_cache.current(session)
         assert rebuilt is not built
         assert "Cache Breaker" in [p.full_name for p in rebuilt.people]
+
+
+# ---------------------------------------------------------------- updated person by person
+
+
+class TestUpdatedPersonByPerson:
+    """After a change only the people it names are read again; the result is what a rebuild gives."""
+
+    @pytest.fixture(autouse=True)
+    def pinned(self, fixed_clock) -> None:
+        """A fixed 'now', so a whole rebuild stamps the same generated_at as the update it checks."""
+        fixed_clock(datetime(2027, 3, 10, 9, 30, tzinfo=UTC))
+
+    @pytest.fixture
+    def reads(self, monkeypatch: pytest.MonkeyPatch) -> list[set[str] | None]:
+        """Whom each read of the register's people asked for (None: everyone, a whole rebuild)."""
+        calls: list[set[str] | None] = []
+        fetch = register_service.fetch_people
+
+        async def spy(connection: Any, today: date, only: Any = None) -> Any:
+            calls.append(None if only is None else {str(person) for person in only})
+            return await fetch(connection, today, only)
+
+        monkeypatch.setattr(register_service, "fetch_people", spy)
+        return calls
+
+    async def served(
+        self, client: AsyncClient, session: Any, reads: list[set[str] | None]
+    ) -> tuple[dict[str, str], list[set[str] | None]]:
+        """Every form as served, checked equal, byte for byte, to that form of a register built whole;
+        and whom the serving read again."""
+        before = len(reads)
+        responses = {
+            "json": await client.get(REGISTER),
+            "csv": await client.get(REGISTER, params={"format": "csv"}),
+            "html": await client.get(PAGE),
+        }
+        assert all(response.status_code == 200 for response in responses.values())
+        served_reads = reads[before:]
+        whole = await register_service.build(session)
+        assert responses["json"].content == render.as_json_bytes(whole)
+        assert responses["csv"].content == render.as_csv(whole).encode()
+        assert responses["html"].content == render.as_html(whole, get_settings().trust_name).encode()
+        return {kind: response.text for kind, response in responses.items()}, served_reads
+
+    async def test_a_series_of_changes_gives_what_a_whole_rebuild_gives(
+        self, client: AsyncClient, caller, session, reads: list[set[str] | None]
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        ivy = await trustee(client, admin, "Ivy Incremental")
+        kept = await declare(client, admin, ivy, category="directorship", organisation_name="Ivy Holdings")
+        await declare(client, admin, ivy, category="other", organisation_name="Ivy Book Club")
+        bob = await add_person(client, admin, "Bob Bystander", ("local_governor",))
+        await declare(client, admin, bob, category="employment", organisation_name="Bob Employer")
+        leaver = await add_person(client, admin, "Lena Leaver")
+        post = await appoint(client, admin, leaver, governance_role="member", appointed_on="2019-01-01")
+        assert (await self.served(client, session, reads))[1] == [None]  # the first read: whole
+
+        async def after_changing(*people: str) -> dict[str, str]:
+            forms, served_reads = await self.served(client, session, reads)
+            assert served_reads == [set(people)], "only the people changed are read again, once"
+            return forms
+
+        newcomer = await trustee(client, admin, "Nina Newcomer")
+        assert "Nina Newcomer" in (await after_changing(newcomer))["html"]
+        renamed = await client.patch(
+            f"/api/v1/people/{ivy}", json={"full_name": "Aaron Ahead"}, headers=admin.headers
+        )
+        assert renamed.status_code == 200, renamed.text
+        forms = await after_changing(ivy)  # first now: every later person's place on the page moves
+        assert forms["html"].index("Aaron Ahead") < forms["html"].index("Bob Bystander")
+        appointment = f"/api/v1/appointments/{post['id']}"
+        stepped = await client.patch(
+            appointment, json={"stepped_down_on": "2027-01-31"}, headers=admin.headers
+        )
+        assert stepped.status_code == 200, stepped.text
+        assert "2027-01-31" in (await after_changing(leaver))["csv"]
+        await declare(client, admin, bob, category="contract", organisation_name="Bob Catering Contract")
+        assert "Bob Catering Contract" in (await after_changing(bob))["json"]
+        ended = await client.post(f"/api/v1/interests/{kept['id']}/end", json={}, headers=admin.headers)
+        assert ended.status_code == 200, ended.text
+        assert "Ivy Holdings" not in (await after_changing(ivy))["html"]
+        await declare(
+            client, admin, bob, category="shareholding", organisation_name="Bob Shares PLC",
+            description="A confidential family holding", private=True,
+        )  # fmt: skip
+        forms = await after_changing(bob)
+        assert "Bob Shares PLC" in forms["json"] and "confidential family holding" not in forms["json"]
+        await declare(client, admin, newcomer, category="membership", organisation_name="Nina Union Branch")
+        assert "Nina Union Branch" not in (await after_changing(newcomer))["csv"]
+        gone = await client.patch(appointment, json={"stepped_down_on": "2026-01-31"}, headers=admin.headers)
+        assert gone.status_code == 200, gone.text
+        assert "Lena Leaver" not in (await after_changing(leaver))["html"]  # out of the 12 months
+
+    async def test_a_new_day_rebuilds_the_whole_register(
+        self, client: AsyncClient, caller, session, fixed_clock, reads: list[set[str] | None]
+    ) -> None:
+        fixed_clock(datetime(2027, 3, 10, 23, 59, tzinfo=UTC))
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        leaver = await add_person(client, admin, "Midnight Leaver")
+        await appoint(
+            client, admin, leaver, governance_role="trustee", appointed_on="2019-01-01",
+            stepped_down_on="2026-03-10",
+        )  # fmt: skip
+        assert "Midnight Leaver" in (await self.served(client, session, reads))[0]["html"]
+        fixed_clock(datetime(2027, 3, 11, 0, 1, tzinfo=UTC))  # nothing written, a day later
+        forms, served_reads = await self.served(client, session, reads)
+        assert "Midnight Leaver" not in forms["html"] and served_reads == [None]
+
+    async def test_a_register_built_on_a_trail_no_longer_there_is_rebuilt_whole(
+        self, client: AsyncClient, caller, session, reads: list[set[str] | None]
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Trail Keeper")
+        await self.served(client, session, reads)
+        follower = await trustee(client, admin, "Trail Follower")
+        assert (await self.served(client, session, reads))[1] == [{follower}]
+        published = register_cache._cache.published
+        assert published is not None
+        # As a rolled-back transaction leaves it: the cached version's event now holds something else.
+        seq, _, today = published.version
+        published.version = (seq, "f" * 64, today)
+        await trustee(client, admin, "Trail Breaker")
+        assert (await self.served(client, session, reads))[1] == [None]
+
+    async def test_many_changes_at_once_rebuild_the_whole_register(
+        self,
+        client: AsyncClient,
+        caller,
+        session,
+        monkeypatch: pytest.MonkeyPatch,
+        reads: list[set[str] | None],
+    ) -> None:
+        monkeypatch.setattr(register_cache, "MOST_EVENTS_APPLIED", 2)
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Many First")
+        await self.served(client, session, reads)
+        two = {await trustee(client, admin, name) for name in ("Many Second", "Many Third")}
+        assert (await self.served(client, session, reads))[1] == [two]
+        for name in ("Many Fourth", "Many Fifth", "Many Sixth"):
+            await trustee(client, admin, name)
+        assert (await self.served(client, session, reads))[1] == [None]
+
+    async def test_each_trust_name_has_its_own_page(self, client: AsyncClient, caller, session) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await trustee(client, admin, "Named Trustee")
+        oak = await register_cache.rendered(session, render.html_form("Oak Trust"))
+        elm = await register_cache.rendered(session, render.html_form("Elm Trust"))
+        assert b"Register of interests: Oak Trust" in oak and b"Named Trustee" in oak
+        assert b"Register of interests: Elm Trust" in elm and b"Oak Trust" not in elm

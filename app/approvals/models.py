@@ -3,6 +3,7 @@ decision (who, when, why). Record domains build their tables on this; it owns no
 
 import uuid
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,3 +27,8 @@ class Submitted(UUIDPrimaryKey):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    audit_type: ClassVar[str]
+
+    def audit_view(self) -> dict[str, Any]:
+        raise NotImplementedError

@@ -1,35 +1,20 @@
 """The life of a record someone submits and another decides: one explicit state machine per kind, a
 move that only one of two people acting at once can make, and the decision itself."""
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.approvals import policy
+from app.approvals.models import Submitted
 from app.approvals.policy import Kind
 from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock
 from app.core.errors import Conflict
-
-
-class Record(Protocol):
-    """A submitted record, as the workflow moves it (gifts, hospitality requests and paid work)."""
-
-    id: uuid.UUID
-    person_id: uuid.UUID
-    status: str
-    decided_by: uuid.UUID | None
-    decided_at: datetime | None
-    decision_note: str | None
-    audit_type: Any
-
-    def audit_view(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +36,7 @@ async def move(
     session: AsyncSession,
     actor: Actor,
     workflow: Workflow,
-    record: Record,
+    record: Submitted,
     action: str,
     **values: Any,
 ) -> None:
@@ -62,7 +47,7 @@ async def move(
     model = type(record)
     moved = await session.execute(
         update(model)
-        .where(model.id == record.id, model.status == record.status)  # type: ignore[attr-defined]
+        .where(model.id == record.id, model.status == record.status)
         .values(status=target, updated_at=clock.now(), **values)
         .execution_options(synchronize_session=False)
     )
@@ -75,7 +60,7 @@ async def move(
 
 
 async def decide(
-    session: AsyncSession, actor: Actor, workflow: Workflow, record: Record, action: str, note: str | None
+    session: AsyncSession, actor: Actor, workflow: Workflow, record: Submitted, action: str, note: str | None
 ) -> None:
     """Only whom the policy names (403 saying why), and only once (409)."""
     await policy.ensure_may_decide(session, actor, workflow.kind, record)

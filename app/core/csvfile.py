@@ -43,11 +43,26 @@ def _cell(value: Any) -> str:
 
 def render(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """The rows as CSV text with a header line."""
+    return render_rows([header, *rows])
+
+
+def render_rows(rows: Iterable[Sequence[Any]]) -> str:
+    """The rows as CSV text, each line ended; the same text render() gives them after its header."""
+    return render_groups([rows])[0]
+
+
+def render_groups(groups: Iterable[Iterable[Sequence[Any]]]) -> list[str]:
+    """Each group of rows as CSV text of its own, to join in any order after a header line."""
+    # One writer for every group: a writer and a buffer per group cost more than the rows.
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return buffer.getvalue()
+    texts = []
+    for rows in groups:
+        writer.writerows([_cell(value) for value in row] for row in rows)
+        texts.append(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    return texts
 
 
 def response(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:

@@ -4,6 +4,8 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 from typing import Any
@@ -70,8 +72,36 @@ PAGE_CSP = (
 )
 
 
+@dataclass(frozen=True)
+class Form:
+    """One published form, made of one fragment per person, so a change re-renders only that person."""
+
+    name: str
+    people: Callable[[Sequence[PublishedPerson]], list[bytes]]  # each person's fragment
+    document: Callable[[Register, Sequence[bytes]], bytes]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def as_json_bytes(register: Register) -> bytes:
-    return json.dumps(register.as_json(), ensure_ascii=False, separators=(",", ":")).encode()
+    return _json(register.as_json()).encode()
+
+
+def _json_people(people: Sequence[PublishedPerson]) -> list[bytes]:
+    return [_json(person.as_json()).encode() for person in people]
+
+
+def _json_document(register: Register, people: Sequence[bytes]) -> bytes:
+    """The bytes json.dumps gives for register.as_json(), with each item already rendered."""
+    head = _json(register.heading())
+    return b"".join(
+        (head[:-1].encode(), b',"items":[', b",".join(people), b'],"total":', str(len(people)).encode(), b"}")
+    )
+
+
+JSON = Form("json", _json_people, _json_document)
 
 
 def _appointments_text(appointments: list[dict[str, Any]]) -> str:
@@ -92,30 +122,42 @@ def _appointments_text(appointments: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def as_csv(register: Register) -> str:
+def _csv_rows(person: PublishedPerson) -> list[list[Any]]:
     """One row per published interest; a person with none gets one row with the interest cells empty."""
-    rows: list[list[Any]] = []
-    for person in register.people:
-        appointments = _appointments_text(person.appointments)
-        if not person.interests:
-            rows.append([person.full_name, appointments, *[None] * (len(CSV_COLUMNS) - 2)])
-        for i in person.interests:
-            rows.append(
-                [
-                    person.full_name,
-                    appointments,
-                    i["category"],
-                    i["holder"],
-                    i["organisation_name"],
-                    i["company_number"],
-                    i["charity_number"],
-                    i["description"],
-                    i["financial"],
-                    i["direct"],
-                    i["start_date"],
-                ]
-            )
-    return csvfile.render(CSV_COLUMNS, rows)
+    appointments = _appointments_text(person.appointments)
+    if not person.interests:
+        return [[person.full_name, appointments, *[None] * (len(CSV_COLUMNS) - 2)]]
+    return [
+        [
+            person.full_name,
+            appointments,
+            i["category"],
+            i["holder"],
+            i["organisation_name"],
+            i["company_number"],
+            i["charity_number"],
+            i["description"],
+            i["financial"],
+            i["direct"],
+            i["start_date"],
+        ]
+        for i in person.interests
+    ]
+
+
+def as_csv(register: Register) -> str:
+    return csvfile.render(CSV_COLUMNS, [row for person in register.people for row in _csv_rows(person)])
+
+
+def _csv_document(register: Register, people: Sequence[bytes]) -> bytes:
+    return csvfile.render(CSV_COLUMNS, ()).encode() + b"".join(people)
+
+
+def _csv_people(people: Sequence[PublishedPerson]) -> list[bytes]:
+    return [text.encode() for text in csvfile.render_groups(_csv_rows(person) for person in people)]
+
+
+CSV = Form("csv", _csv_people, _csv_document)
 
 
 # Most cells (dates, labels, plain names) hold nothing to escape; looking first is cheaper than
@@ -154,7 +196,8 @@ INTEREST_HEADINGS = (
 )
 
 
-def _person_html(person: PublishedPerson, index: int) -> str:
+def _person_section(person: PublishedPerson) -> str:
+    """Everything of a person's section after its opening tags."""
     appointments = [
         [
             ROLE_LABELS.get(a["governance_role"], a["governance_role"]),
@@ -184,18 +227,22 @@ def _person_html(person: PublishedPerson, index: int) -> str:
         else '<p class="none">No interests declared.</p>'
     )
     return (
-        f'<section aria-labelledby="person-{index}"><h2 id="person-{index}">{escape(person.full_name)}</h2>'
+        f"{escape(person.full_name)}</h2>"
         f"{_table('Appointments', APPOINTMENT_HEADINGS, appointments)}{declared}</section>"
     )
+
+
+def _section_start(index: int) -> str:
+    """A person's section opens with their place in the list, which moves as people come and go."""
+    return f'<section aria-labelledby="person-{index}"><h2 id="person-{index}">'
 
 
 NOBODY = '<p class="none">Nobody is listed.</p>'
 
 
-def as_html(register: Register, trust_name: str) -> str:
-    """A plain page: a heading per person, captioned tables with header cells, print styles."""
+def _page_around(register: Register, trust_name: str) -> tuple[str, str]:
+    """The page before the people's sections and after them."""
     title = f"Register of interests: {escape(trust_name)}" if trust_name else "Register of interests"
-    body = "".join(_person_html(p, n) for n, p in enumerate(register.people, start=1))
     period = f"{register.period_from.isoformat()} and {register.as_of.isoformat()}"
     return (
         '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
@@ -204,6 +251,32 @@ def as_html(register: Register, trust_name: str) -> str:
         "<p>Members, trustees, local governors and the accounting officer who held an appointment between "
         f"{period}, with their appointments and the interests they have declared. The register is kept up to "
         "date at all times, as the Academy Trust Handbook requires.</p>"
-        '<p><a href="/api/v1/public/register.csv">Download the register as CSV</a></p>'
-        f"{body or NOBODY}</main></body></html>"
+        '<p><a href="/api/v1/public/register.csv">Download the register as CSV</a></p>',
+        "</main></body></html>",
+    )
+
+
+def as_html(register: Register, trust_name: str) -> str:
+    """A plain page: a heading per person, captioned tables with header cells, print styles."""
+    head, tail = _page_around(register, trust_name)
+    body = "".join(_section_start(n) + _person_section(p) for n, p in enumerate(register.people, start=1))
+    return f"{head}{body or NOBODY}{tail}"
+
+
+def _html_document(trust_name: str, register: Register, people: Sequence[bytes]) -> bytes:
+    head, tail = _page_around(register, trust_name)
+    pieces = [head.encode()]
+    for n, section in enumerate(people, start=1):
+        pieces += (_section_start(n).encode(), section)
+    pieces.append(tail.encode() if people else (NOBODY + tail).encode())
+    return b"".join(pieces)
+
+
+@cache
+def html_form(trust_name: str) -> Form:
+    """The page for this trust (its name is in the title)."""
+    return Form(
+        f"html for {trust_name}",  # the name is in the page: one document per name
+        lambda people: [_person_section(person).encode() for person in people],
+        lambda register, people: _html_document(trust_name, register, people),
     )

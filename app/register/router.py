@@ -12,7 +12,7 @@ from app.core.deps import Session
 from app.core.responses import responses
 from app.core.schemas import MAX_OFFSET
 from app.core.settings import get_settings
-from app.register import render, service
+from app.register import cache, render
 from app.register.schemas import PublishedRegisterRead
 
 router = APIRouter(tags=["register"])
@@ -42,13 +42,11 @@ async def get_public_register(
     if format == "csv":
         return await _register_csv(session)
     if limit is not None or offset:
-        document = (await service.current(session)).as_json()
+        document = (await cache.current(session)).as_json()
         end = offset + limit if limit is not None else None
         document["items"] = document["items"][offset:end]
         return Response(json.dumps(document, ensure_ascii=False).encode(), media_type="application/json")
-    return Response(
-        await service.rendered(session, "json", render.as_json_bytes), media_type="application/json"
-    )
+    return Response(await cache.rendered(session, render.JSON), media_type="application/json")
 
 
 @router.get(
@@ -62,13 +60,12 @@ async def get_public_register_csv(_: Public, session: Session) -> Response:
 
 
 async def _register_csv(session: AsyncSession) -> Response:
-    content = await service.rendered(session, "csv", lambda r: render.as_csv(r).encode())
+    content = await cache.rendered(session, render.CSV)
     return csvfile.CsvResponse(content, headers=csvfile.attachment("register-of-interests.csv"))
 
 
 @router.get("/register", response_class=HTMLResponse, include_in_schema=False)
 async def register_page(_: Public, session: Session) -> HTMLResponse:
     """The published register as a plain, accessible, printable web page, fit to link from a school's site."""
-    trust_name = get_settings().trust_name
-    content = await service.rendered(session, "html", lambda r: render.as_html(r, trust_name).encode())
+    content = await cache.rendered(session, render.html_form(get_settings().trust_name))
     return HTMLResponse(content, headers={"Content-Security-Policy": render.PAGE_CSP})

@@ -6,19 +6,17 @@ published: membership interests (special category data), the names of spouses, p
 descriptions marked private, and anyone else.
 """
 
-import asyncio
-import weakref
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import ColumnElement, Select, String, and_, or_, select, type_coerce
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, String, and_, cast, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.audit.models import AuditEvent
 from app.core import clock
 from app.interests.models import Interest, interest_open_on
 from app.interests.schemas import InterestCategory
@@ -40,6 +38,9 @@ class PublishedPerson:
     appointments: list[dict[str, Any]] = field(default_factory=list)
     interests: list[dict[str, Any]] = field(default_factory=list)
 
+    def as_json(self) -> dict[str, Any]:
+        return {"full_name": self.full_name, "appointments": self.appointments, "interests": self.interests}
+
 
 @dataclass(frozen=True)
 class Register:
@@ -48,17 +49,17 @@ class Register:
     generated_at: datetime
     people: list[PublishedPerson]
 
-    def as_json(self) -> dict[str, Any]:
+    def heading(self) -> dict[str, Any]:
+        """What the JSON document says before its items."""
         return {
             "as_of": self.as_of.isoformat(),
             "period_from": self.period_from.isoformat(),
             "generated_at": self.generated_at.isoformat(),
-            "items": [
-                {"full_name": p.full_name, "appointments": p.appointments, "interests": p.interests}
-                for p in self.people
-            ],
-            "total": len(self.people),
         }
+
+    def as_json(self) -> dict[str, Any]:
+        items = [p.as_json() for p in self.people]
+        return {**self.heading(), "items": items, "total": len(self.people)}
 
 
 def period_start(today: date) -> date:
@@ -69,10 +70,14 @@ def period_start(today: date) -> date:
         return today.replace(year=today.year - 1, day=28)
 
 
-def _published_appointment(today: date) -> ColumnElement[bool]:
+PersonIds = Collection[uuid.UUID] | None  # some people only; None: everyone
+
+
+def _published_appointment(today: date, only: PersonIds = None) -> ColumnElement[bool]:
     """A governance appointment that was open at some time in the last 12 months."""
     since = period_start(today)
     return and_(
+        Appointment.person_id.in_(only) if only is not None else true(),
         Appointment.governance_role.in_(PUBLISHED_ROLES),
         Appointment.appointed_on <= today,
         or_(Appointment.stepped_down_on.is_(None), Appointment.stepped_down_on >= since),
@@ -85,11 +90,14 @@ def _iso(day: date | str | None) -> str | None:
 
 
 def _grouping_key(column: Any) -> Any:
-    """An id only groups or orders rows here: read as stored, without building 27,000 UUID objects."""
-    return type_coerce(column, String)
+    """An id only groups, orders or finds rows here: read as text, without building 27,000 UUIDs."""
+    # A cast, not type_coerce: psycopg makes a UUID of every uuid column whatever SQLAlchemy is told,
+    # and a UUID hashes and compares in Python, which made each dict lookup several times dearer.
+    # Text sorts as the UUIDs do (lower-case hex, the dashes in the same places).
+    return cast(column, String)
 
 
-def appointments_statement(today: date) -> Select[*tuple[Any, ...]]:
+def appointments_statement(today: date, only: PersonIds = None) -> Select[*tuple[Any, ...]]:
     """The published appointments with their holders' names, by name (the benchmark times it bare)."""
     return (
         select(
@@ -103,14 +111,14 @@ def appointments_statement(today: date) -> Select[*tuple[Any, ...]]:
             Appointment.stepped_down_on,
         )
         .join(Person, Person.id == Appointment.person_id)
-        .where(_published_appointment(today))
+        .where(_published_appointment(today, only))
         .order_by(Person.full_name, Person.id, Appointment.appointed_on, Appointment.id)
     )
 
 
-def interests_statement(today: date) -> Select[*tuple[Any, ...]]:
+def interests_statement(today: date, only: PersonIds = None) -> Select[*tuple[Any, ...]]:
     """The open, publishable interests of everyone listed; never the holder's name or relationship."""
-    listed = select(Appointment.person_id).where(_published_appointment(today)).distinct()
+    listed = select(Appointment.person_id).where(_published_appointment(today, only)).distinct()
     return (
         select(
             _grouping_key(Interest.person_id),
@@ -127,9 +135,10 @@ def interests_statement(today: date) -> Select[*tuple[Any, ...]]:
             _grouping_key(Interest.id),
         )
         # No ORDER BY: sorting 25,000 rows in the database (on PostgreSQL it spills to disk) costs
-        # more than sorting each person's handful in _shape.
+        # more than sorting each person's handful in _shape_people.
         .where(
             Interest.person_id.in_(listed),
+            Interest.person_id.in_(only) if only is not None else true(),
             interest_open_on(today),
             Interest.category.not_in(UNPUBLISHED_CATEGORIES),
         )
@@ -156,9 +165,12 @@ def _published_interest(row: Any) -> dict[str, Any]:
     }
 
 
-def _shape(today: date, appointments: Sequence[Any], interests: Sequence[Any]) -> Register:
-    """Rows to the published register: appointments by holder, then each holder's interests."""
-    people: dict[Any, PublishedPerson] = {}
+PersonKey = str  # a person's id as text, to group rows and to find the person again
+
+
+def _shape_people(appointments: Sequence[Any], interests: Sequence[Any]) -> dict[PersonKey, PublishedPerson]:
+    """Rows to published people in the appointments' order, each with their appointments and interests."""
+    people: dict[PersonKey, PublishedPerson] = {}
     for (
         person_id,
         full_name,
@@ -191,9 +203,44 @@ def _shape(today: date, appointments: Sequence[Any], interests: Sequence[Any]) -
             continue
         rows.sort(key=_INTEREST_ORDER)
         entry.interests = [_published_interest(row) for row in rows]
+    return people
+
+
+def register_of(today: date, people: Iterable[PublishedPerson]) -> Register:
+    """The register of this day listing these people, generated now."""
     return Register(
-        as_of=today, period_from=period_start(today), generated_at=clock.now(), people=list(people.values())
+        as_of=today, period_from=period_start(today), generated_at=clock.now(), people=list(people)
     )
+
+
+# A few people shape in well under a millisecond: cheaper than the hop to a worker thread.
+_SHAPED_ON_THE_LOOP = 50
+
+
+async def fetch_people(
+    connection: AsyncConnection, today: date, only: PersonIds = None
+) -> dict[PersonKey, PublishedPerson]:
+    """Everyone listed on this day (or those of `only` who are), in the published order."""
+    appointments = (await connection.execute(appointments_statement(today, only))).all()
+    interests = (await connection.execute(interests_statement(today, only))).all()
+    if only is not None and len(only) <= _SHAPED_ON_THE_LOOP:
+        return _shape_people(appointments, interests)
+    # Tens of thousands of rows: shaped off the event loop, which keeps serving other requests.
+    return await anyio.to_thread.run_sync(_shape_people, appointments, interests)
+
+
+def listed_statement(today: date) -> Select[tuple[Any]]:
+    """The ids of everyone listed on this day, in the published order (by name, then id)."""
+    return (
+        select(_grouping_key(Person.id))
+        .where(Person.id.in_(select(Appointment.person_id).where(_published_appointment(today))))
+        .order_by(Person.full_name, Person.id)
+    )
+
+
+def keys_statement(people: Collection[uuid.UUID]) -> Select[tuple[Any]]:
+    """These people's ids as listed_statement and fetch_people return them."""
+    return select(_grouping_key(Person.id)).where(Person.id.in_(people))
 
 
 async def build(session: AsyncSession, today: date | None = None) -> Register:
@@ -201,87 +248,5 @@ async def build(session: AsyncSession, today: date | None = None) -> Register:
     today = today or clock.today()
     # Plain column rows through the session's connection: the ORM's result machinery, which
     # session.execute would add, costs as much as the queries themselves at this size.
-    connection = await session.connection()
-    appointments = (await connection.execute(appointments_statement(today))).all()
-    interests = (await connection.execute(interests_statement(today))).all()
-    # Tens of thousands of rows: shaped off the event loop, which keeps serving other requests.
-    return await anyio.to_thread.run_sync(_shape, today, appointments, interests)
-
-
-Version = tuple[int, str, date]
-
-
-# The audited writes that can change what is published: people (names), their appointments and
-# their interests. Anything else (a failed login, a declaration, a school) keeps the cached register,
-# so it is rebuilt only as often as it really changes. A prefix, so a new action of these domains
-# is covered without a change here.
-REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.")
-
-
-async def version(session: AsyncSession) -> Version:
-    """Changes with every audited change to the register, and every day."""
-    latest = (
-        await session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(or_(*(AuditEvent.action.startswith(prefix) for prefix in REGISTER_ACTION_PREFIXES)))
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        )
-    ).one_or_none()
-    if latest is None:
-        return 0, "", clock.today()
-    return int(latest[0]), str(latest[1]), clock.today()
-
-
-@dataclass
-class _Cache:
-    """The last register built and its renderings, all for one version; one build at a time."""
-
-    register: tuple[Version, Register] | None = None
-    rendered: dict[str, tuple[Version, bytes]] = field(default_factory=dict)
-    locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = field(
-        default_factory=weakref.WeakKeyDictionary
-    )
-
-    def lock(self) -> asyncio.Lock:
-        """One lock per event loop (an asyncio.Lock may not be shared between loops)."""
-        loop = asyncio.get_running_loop()
-        found = self.locks.get(loop)
-        if found is None:
-            found = self.locks[loop] = asyncio.Lock()
-        return found
-
-
-_cache = _Cache()
-
-
-async def rendered(session: AsyncSession, kind: str, render: Callable[[Register], bytes]) -> bytes:
-    """The register rendered once per version: the public page is read far more often than it changes."""
-    key = await version(session)
-    cached = _cache.rendered.get(kind)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    # After a change, concurrent readers wait for one build instead of each making their own; the
-    # JSON, CSV and HTML share it. Built for the day in the key, so a request running across
-    # midnight cannot file the next day's register under the previous day's key (or the reverse).
-    async with _cache.lock():
-        cached = _cache.rendered.get(kind)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        content = await anyio.to_thread.run_sync(render, await _built(session, key))
-        _cache.rendered[kind] = (key, content)
-        return content
-
-
-async def _built(session: AsyncSession, key: tuple[int, str, date]) -> Register:
-    """The register of this version, built once (the caller holds the cache's lock)."""
-    if _cache.register is None or _cache.register[0] != key:
-        _cache.register = (key, await build(session, today=key[2]))
-    return _cache.register[1]
-
-
-async def current(session: AsyncSession) -> Register:
-    """The register as it may be published now, from the cache when nothing has changed."""
-    key = await version(session)
-    async with _cache.lock():
-        return await _built(session, key)
+    people = await fetch_people(await session.connection(), today)
+    return register_of(today, people.values())

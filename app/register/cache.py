@@ -1,0 +1,219 @@
+"""The published register kept between requests, and brought up to date person by person.
+
+The page is read far more often than it changes, and a change touches one or two people, while a
+whole rebuild of 5,000 people costs half a second. So each person's published entry and rendered
+fragments are kept; after a change only the people named by the audit events since are read and
+rendered again, and the documents are joined from the fragments. What is published is exactly
+what a whole rebuild would give (tests/test_register.py compares the two).
+"""
+
+import asyncio
+import uuid
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app.audit.models import AuditEvent
+from app.core import clock
+from app.register import service
+from app.register.render import Form
+from app.register.service import PersonKey, PublishedPerson, Register
+
+# The audited writes that can change what is published: people (names), their appointments and
+# their interests. Anything else (a failed login, a declaration, a school) keeps the cached register,
+# so it is rebuilt only as often as it really changes. A prefix, so a new action of these domains
+# is covered without a change here.
+REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.")
+# Past this many changes since the last version (an import, a morning of data entry) one whole
+# rebuild is cheaper than finding and re-reading each person.
+MOST_EVENTS_APPLIED = 200
+
+Version = tuple[int, str, date]
+
+
+def _register_events() -> Any:
+    return or_(*(AuditEvent.action.startswith(prefix) for prefix in REGISTER_ACTION_PREFIXES))
+
+
+async def version(session: AsyncSession) -> Version:
+    """Changes with every audited change to the register, and every day."""
+    latest = (
+        await session.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(_register_events())
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if latest is None:
+        return 0, "", clock.today()
+    return int(latest[0]), str(latest[1]), clock.today()
+
+
+@dataclass
+class _Published:
+    """One version of the register: its people in order, their fragments, and the documents."""
+
+    version: Version
+    people: dict[PersonKey, PublishedPerson]
+    register: Register
+    fragments: dict[str, dict[PersonKey, bytes]] = field(default_factory=dict)
+    documents: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class _Cache:
+    """The last version published; one build at a time."""
+
+    published: _Published | None = None
+    locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+
+    def lock(self) -> asyncio.Lock:
+        """One lock per event loop (an asyncio.Lock may not be shared between loops)."""
+        loop = asyncio.get_running_loop()
+        found = self.locks.get(loop)
+        if found is None:
+            found = self.locks[loop] = asyncio.Lock()
+        return found
+
+
+_cache = _Cache()
+
+
+async def rendered(session: AsyncSession, form: Form) -> bytes:
+    """The register in this form, rendered once per version."""
+    key = await version(session)
+    published = _cache.published
+    if published is not None and published.version == key and form.name in published.documents:
+        return published.documents[form.name]
+    # After a change, concurrent readers wait for one update instead of each making their own; the
+    # JSON, CSV and HTML share it. Built for the day in the key, so a request running across
+    # midnight cannot file the next day's register under the previous day's key (or the reverse).
+    async with _cache.lock():
+        published = await _up_to_date(session, key)
+        if form.name not in published.documents:
+            published.documents[form.name] = await anyio.to_thread.run_sync(_assemble, published, form)
+        return published.documents[form.name]
+
+
+async def current(session: AsyncSession) -> Register:
+    """The register as it may be published now, from the cache when nothing has changed."""
+    key = await version(session)
+    async with _cache.lock():
+        return (await _up_to_date(session, key)).register
+
+
+def _assemble(published: _Published, form: Form) -> bytes:
+    """The document from each person's fragment, rendering only those not rendered yet."""
+    fragments = published.fragments.setdefault(form.name, {})
+    missing = [person for person in published.people if person not in fragments]
+    rendered = form.people([published.people[person] for person in missing])
+    fragments.update(zip(missing, rendered, strict=True))
+    return form.document(published.register, [fragments[person] for person in published.people])
+
+
+async def _up_to_date(session: AsyncSession, key: Version) -> _Published:
+    """The published register of this version (the caller holds the cache's lock)."""
+    published = _cache.published
+    if published is not None and published.version == key:
+        return published
+    updated = await _updated(session, published, key) if published is not None else None
+    _cache.published = updated or await _rebuilt(session, key)
+    return _cache.published
+
+
+async def _rebuilt(session: AsyncSession, key: Version) -> _Published:
+    today = key[2]
+    people = await service.fetch_people(await session.connection(), today)
+    return _Published(key, people, service.register_of(today, people.values()))
+
+
+async def _updated(session: AsyncSession, published: _Published, key: Version) -> _Published | None:
+    """The last version with the people changed since re-read; None when a whole rebuild is due."""
+    if published.version[2] != key[2]:  # a new day: the 12-month window has moved for everyone
+        return None
+    changed = await _changed_people(session, published.version, key)
+    if not changed:
+        return None
+    connection = await session.connection()
+    fresh = await service.fetch_people(connection, key[2], changed)
+    people: dict[PersonKey, PublishedPerson] = {}
+    for person in await _listed_in_order(connection, published, changed, fresh, key[2]):
+        entry = fresh.get(person) or published.people.get(person)
+        if entry is None:  # listed, yet neither changed nor listed before: written without an audit event
+            return None
+        people[person] = entry
+    kept = {
+        form: {person: piece for person, piece in pieces.items() if person in people and person not in fresh}
+        for form, pieces in published.fragments.items()
+    }
+    return _Published(key, people, service.register_of(key[2], people.values()), kept)
+
+
+async def _listed_in_order(
+    connection: AsyncConnection,
+    published: _Published,
+    changed: set[uuid.UUID],
+    fresh: dict[PersonKey, PublishedPerson],
+    today: date,
+) -> Iterable[PersonKey]:
+    """Everyone listed, in the published order: as before unless someone came, went or was renamed."""
+    before = published.people
+    renamed_or_new = any(
+        person not in before or before[person].full_name != entry.full_name for person, entry in fresh.items()
+    )
+    if not renamed_or_new:
+        keys = (await connection.execute(service.keys_statement(changed))).scalars()
+        if all(person in fresh for person in keys if person in before):  # nobody left
+            return before.keys()
+    # Only the database knows its collation: it places a newcomer or a new name.
+    listed: list[PersonKey] = list((await connection.execute(service.listed_statement(today))).scalars())
+    return listed
+
+
+async def _changed_people(session: AsyncSession, since: Version, key: Version) -> set[uuid.UUID] | None:
+    """Whose entries the register events after `since`, up to `key`, may have changed.
+
+    None when that cannot be told: `since` is no longer in the trail as it was (a rolled-back
+    transaction, a restore), there are too many events, or an event does not name its person.
+    """
+    if since[0] == 0:  # built before any register event: nothing to check the trail against
+        return None
+    events = (
+        await session.execute(
+            select(AuditEvent.seq, AuditEvent.hash, AuditEvent.action, AuditEvent.entity_id)
+            .add_columns(AuditEvent.before, AuditEvent.after)
+            .where(AuditEvent.seq >= since[0], AuditEvent.seq <= key[0], _register_events())
+            .order_by(AuditEvent.seq)
+            .limit(MOST_EVENTS_APPLIED + 2)
+        )
+    ).all()
+    if not events or (events[0].seq, events[0].hash) != since[:2] or len(events) > MOST_EVENTS_APPLIED + 1:
+        return None
+    changed: set[uuid.UUID] = set()
+    for event in events[1:]:
+        people = _people_named(event.action, event.entity_id, event.before, event.after)
+        if not people:
+            return None
+        changed |= people
+    return changed
+
+
+def _people_named(action: str, entity_id: str | None, before: Any, after: Any) -> set[uuid.UUID]:
+    """The people an event is about: the person itself, or the holder of the appointment or interest."""
+    if action.startswith("person."):
+        named = [entity_id]
+    else:
+        named = [state.get("person_id") for state in (before, after) if isinstance(state, dict)]
+    try:
+        return {uuid.UUID(str(value)) for value in named if value is not None}
+    except ValueError:
+        return set()
