@@ -17,10 +17,12 @@ from app.core.errors import install_error_handlers
 from app.core.middleware import LoopbackOnly, RequestGuard, SecurityHeaders
 from app.core.settings import Settings, get_settings
 from app.declarations.router import router as declarations_router
+from app.gifts.router import router as gifts_router
 from app.health.router import router as health_router
 from app.interests.router import router as interests_router
 from app.people.router import router as people_router
 from app.register.router import router as register_router
+from app.trust_settings.router import router as trust_settings_router
 
 API_VERSION = "0.1.0"
 ROUTERS = (
@@ -30,6 +32,8 @@ ROUTERS = (
     interests_router,
     declarations_router,
     register_router,
+    gifts_router,
+    trust_settings_router,
     audit_router,
     apidocs_router,
 )

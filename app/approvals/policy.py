@@ -307,10 +307,15 @@ def _another_holder(roles: frozenset[Role], person: type[Person]) -> ColumnEleme
     )
 
 
+def reads_all(kind: Kind, actor: Actor) -> bool:
+    """The kind's readers, the governance clerk and auditors see every record of it."""
+    return actor.has(Permission.RECORDS_READ_ALL) or bool(POLICIES[kind].readers & actor.roles)
+
+
 def visible(kind: Kind, actor: Actor, owner: Any, person: type[Person]) -> ColumnElement[bool] | None:
     """Which records of `kind` the actor may see, as a condition on the record's `owner` column and
     its requester `person` (joined by the caller); None when the actor sees them all."""
-    if actor.has(Permission.RECORDS_READ_ALL) or POLICIES[kind].readers & actor.roles:
+    if reads_all(kind, actor):
         return None
     return or_(owner == actor.id, _may_decide(kind, actor, person))
 

@@ -126,6 +126,18 @@ async def view(session: AsyncSession, person: Person) -> PersonRead:
     return (await views(session, [person]))[0]
 
 
+async def names_of(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """People's full names by id (for registers and exports that show who, not an id)."""
+    found: dict[uuid.UUID, str] = {}
+    listed = sorted(ids)
+    for start in range(0, len(listed), 500):
+        rows = await session.execute(
+            select(Person.id, Person.full_name).where(Person.id.in_(listed[start : start + 500]))
+        )
+        found.update({person_id: name for person_id, name in rows})
+    return found
+
+
 async def declarant_for(session: AsyncSession, actor: Actor, person_id: uuid.UUID | None) -> uuid.UUID:
     """A `person_id` in a body: the caller's own, or anyone's when the clerk acts for them (else 422)."""
     if person_id is None or person_id == actor.id:

@@ -11,9 +11,9 @@ from app.core import csvfile
 from app.core.deps import Session
 from app.core.responses import responses
 from app.core.schemas import MAX_OFFSET
-from app.core.settings import get_settings
 from app.register import cache, render
 from app.register.schemas import PublishedRegisterRead
+from app.trust_settings import service as trust_settings
 
 router = APIRouter(tags=["register"])
 
@@ -67,5 +67,6 @@ async def _register_csv(session: AsyncSession) -> Response:
 @router.get("/register", response_class=HTMLResponse, include_in_schema=False)
 async def register_page(_: Public, session: Session) -> HTMLResponse:
     """The published register as a plain, accessible, printable web page, fit to link from a school's site."""
-    content = await cache.rendered(session, render.html_form(get_settings().trust_name))
+    trust_name = trust_settings.trust_name_of(await trust_settings.current(session))
+    content = await cache.rendered(session, render.html_form(trust_name))
     return HTMLResponse(content, headers={"Content-Security-Policy": render.PAGE_CSP})
