@@ -9,6 +9,8 @@ from starlette.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.apidocs.router import router as apidocs_router
+from app.approvals import queue
+from app.approvals.router import router as approvals_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.core import openapi
@@ -17,6 +19,7 @@ from app.core.errors import install_error_handlers
 from app.core.middleware import LoopbackOnly, RequestGuard, SecurityHeaders
 from app.core.settings import Settings, get_settings
 from app.declarations.router import router as declarations_router
+from app.gifts import service as gifts_service
 from app.gifts.router import router as gifts_router
 from app.health.router import router as health_router
 from app.interests.router import router as interests_router
@@ -34,6 +37,7 @@ ROUTERS = (
     register_router,
     gifts_router,
     trust_settings_router,
+    approvals_router,
     audit_router,
     apidocs_router,
 )
@@ -59,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in ROUTERS:
         app.include_router(router)
+    # The kinds of record the approver's queue reads (app.approvals never imports a record domain).
+    for source in (gifts_service.QUEUE,):
+        queue.register(source)
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -272,7 +272,7 @@ async def deciders(session: AsyncSession, kind: Kind, record: Decidable) -> list
 # ---------------------------------------------------------------- many records (SQL)
 
 
-def _may_decide(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement[bool]:
+def _may_decide(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement[bool] | None:
     """The records of `kind` whose requester (`person`, joined by the caller) the actor may decide:
     each route's condition, minus the earlier routes', with the decider's own conditions."""
     clauses: list[ColumnElement[bool]] = []
@@ -289,7 +289,7 @@ def _may_decide(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement
         elif route.fallback & actor.roles:
             clauses.append(and_(applies, not_(_another_holder(route.deciders, person))))
     if not clauses:
-        return false()
+        return None  # the actor holds no role that decides this kind
     return and_(person.id != actor.id, or_(*clauses))
 
 
@@ -317,9 +317,11 @@ def visible(kind: Kind, actor: Actor, owner: Any, person: type[Person]) -> Colum
     its requester `person` (joined by the caller); None when the actor sees them all."""
     if reads_all(kind, actor):
         return None
-    return or_(owner == actor.id, _may_decide(kind, actor, person))
+    may = _may_decide(kind, actor, person)
+    return owner == actor.id if may is None else or_(owner == actor.id, may)
 
 
-def decidable(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement[bool]:
-    """Which records of `kind` the actor may decide (the approver's queue adds the pending status)."""
+def decidable(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement[bool] | None:
+    """Which records of `kind` the actor may decide (the approver's queue adds the pending status);
+    None when the actor may decide none."""
     return _may_decide(kind, actor, person)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.approvals import records
 from app.approvals.policy import Kind
+from app.approvals.queue import QueueSource, Waiting
 from app.approvals.workflow import Workflow, decide
 from app.audit import service as audit_service
 from app.auth.actor import Actor
@@ -138,3 +139,22 @@ async def decide_gift(
     gift = await get(session, actor, gift_id)
     await decide(session, actor, WORKFLOW, gift, "approved" if approve else "rejected", note)
     return gift
+
+
+def _summary(item: Waiting) -> str:
+    amount = money.text(money.from_pence(item.amount_pence or 0))
+    return f"Gift from {item.label}: {item.detail} (£{amount})"
+
+
+QUEUE = QueueSource(
+    kind=Kind.GIFT,
+    model=Gift,
+    pending=GiftStatus.PENDING_REVIEW,
+    columns=lambda: {
+        "label": func.coalesce(Gift.donor_organisation, Gift.donor_name),
+        "detail": func.substr(Gift.description, 1, 80),
+        "amount_pence": Gift.value_pence,
+        "on_date": Gift.offered_on,
+    },
+    summary=_summary,
+)

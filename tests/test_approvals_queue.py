@@ -1,0 +1,79 @@
+"""The approver's queue (contract: "Settings and the approver's queue"): everything the caller may
+decide now, oldest submission first, never their own."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from httpx import AsyncClient
+
+from app.auth.permissions import Role
+from tests.factories import Caller
+
+PENDING = "/api/v1/approvals/pending"
+
+
+async def gift(client: AsyncClient, who: Caller, value: str, **fields: Any) -> dict[str, Any]:
+    body = {"donor_name": "Sam Supplier", "donor_organisation": fields.pop("donor", "Acme Ltd"),
+            "description": "A hamper", "value_gbp": value, "accepted": True, **fields}  # fmt: skip
+    response = await client.post("/api/v1/gifts", json=body, headers=who.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def queue(client: AsyncClient, who: Caller, **params: Any) -> dict[str, Any]:
+    response = await client.get(PENDING, params=params, headers=who.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+class TestTheQueue:
+    async def test_a_decider_sees_what_waits_for_them_oldest_first(
+        self, client: AsyncClient, caller, fixed_clock
+    ) -> None:
+        start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+        teacher = await caller(full_name="Tess Teacher")
+        fixed_clock(start)
+        first = await gift(client, teacher, "80.00", donor="First Co")
+        fixed_clock(start + timedelta(hours=1))
+        await gift(client, teacher, "5.00", donor="Token Co")  # a small token: recorded, not waiting
+        second = await gift(client, teacher, "5.00", donor="Cash Co", is_cash=True)
+        hr = await caller(Role.HR_DIRECTOR)
+        found = await queue(client, hr)
+        assert found["total"] == 2
+        assert [i["id"] for i in found["items"]] == [first["id"], second["id"]]
+        item = found["items"][0]
+        assert item["kind"] == "gift" and item["person_id"] == str(teacher.id)
+        assert item["person_name"] == "Tess Teacher" and item["flags"] == ["over_token_limit"]
+        assert item["summary"] == "Gift from First Co: A hamper (£80.00)"
+        assert datetime.fromisoformat(item["submitted_at"]) == start
+        assert found["items"][1]["flags"] == ["cash"]
+
+    async def test_decided_records_leave_the_queue(self, client: AsyncClient, caller) -> None:
+        waiting = await gift(client, await caller(), "90.00")
+        finance = await caller(Role.FINANCE_DIRECTOR)
+        assert (await queue(client, finance))["total"] == 1
+        decided = await client.post(
+            f"/api/v1/gifts/{waiting['id']}/decision", json={"decision": "approve"}, headers=finance.headers
+        )
+        assert decided.status_code == 200
+        assert await queue(client, finance) == {"items": [], "total": 0}
+
+    async def test_never_ones_own(self, client: AsyncClient, caller) -> None:
+        hr = await caller(Role.HR_DIRECTOR)
+        await gift(client, hr, "90.00")
+        assert (await queue(client, hr))["total"] == 0
+        assert (await queue(client, await caller(Role.FINANCE_DIRECTOR)))["total"] == 1
+
+    async def test_someone_who_decides_nothing_has_an_empty_queue(self, client: AsyncClient, caller) -> None:
+        await gift(client, await caller(), "90.00")
+        for role in (None, Role.AUDITOR, Role.GOVERNANCE_ADMIN, Role.HEADTEACHER):
+            who = await caller(role) if role else await caller()
+            assert await queue(client, who) == {"items": [], "total": 0}
+
+    async def test_paging(self, client: AsyncClient, caller) -> None:
+        teacher = await caller()
+        made = [await gift(client, teacher, "90.00", donor=f"Donor {n}") for n in range(3)]
+        hr = await caller(Role.HR_DIRECTOR)
+        page = await queue(client, hr, limit=2, offset=1)
+        assert page["total"] == 3 and [i["id"] for i in page["items"]] == [m["id"] for m in made[1:]]
+        assert (await client.get(PENDING, params={"limit": 0}, headers=hr.headers)).status_code == 422
