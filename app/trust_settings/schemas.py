@@ -21,7 +21,11 @@ class TrustSettingsUpdate(InputModel):
         description="accepted gifts from one donor in 12 months up to this are recorded without review",
     )
     conflict_similarity_threshold: float | None = Field(
-        default=None, gt=0, le=1, description="how alike two organisation names must be (0..1) to be a match"
+        default=None,
+        strict=True,
+        gt=0,
+        le=1,
+        description="how alike two organisation names must be (0..1) to be a match",
     )
     rpt_approval_threshold_gbp: Money | None = Field(
         default=None, description="a related party transaction over this needs the DfE's prior approval"
