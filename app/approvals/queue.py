@@ -109,16 +109,24 @@ def _waiting(source: QueueSource, actor: Actor) -> Select[Any] | None:
     )
 
 
-async def pending(session: AsyncSession, actor: Actor, page: PageParams) -> tuple[list[Waiting], int]:
-    """Everything the caller may decide now, oldest submission first."""
+def statements(actor: Actor, page: PageParams) -> tuple[Select[Any], Select[Any]] | None:
+    """The count and the page of the actor's queue (None when they may decide nothing)."""
     parts = [part for source in SOURCES.values() if (part := _waiting(source, actor)) is not None]
     if not parts:
-        return [], 0
+        return None
     everything = union_all(*parts).subquery()
-    total = await session.scalar(select(func.count()).select_from(everything))
     oldest_first = select(everything).order_by(everything.c.submitted_at, everything.c.id)
-    rows = await session.execute(oldest_first.limit(page.limit).offset(page.offset))
-    return [_read(row) for row in rows], int(total or 0)
+    return select(func.count()).select_from(everything), oldest_first.limit(page.limit).offset(page.offset)
+
+
+async def pending(session: AsyncSession, actor: Actor, page: PageParams) -> tuple[list[Waiting], int]:
+    """Everything the caller may decide now, oldest submission first."""
+    built = statements(actor, page)
+    if built is None:
+        return [], 0
+    counting, listing = built
+    total = await session.scalar(counting)
+    return [_read(row) for row in await session.execute(listing)], int(total or 0)
 
 
 def _read(row: Any) -> Waiting:
