@@ -8,37 +8,12 @@ import sys
 from pathlib import Path
 
 import app as app_package
+from app.core.migrations import alembic_config, migrate, migrations_path
 from app.core.settings import ConfigurationError, get_settings, refuse_development_keys_beyond_loopback
 
 PROJECT_ROOT = Path(app_package.__file__).resolve().parent.parent
-
-
-def migrations_path() -> Path:
-    """The Alembic scripts: beside the package in a checkout, inside it in a wheel."""
-    for candidate in (
-        PROJECT_ROOT / "migrations",
-        Path(app_package.__file__).resolve().parent / "_migrations",
-    ):
-        if (candidate / "env.py").exists():
-            return candidate
-    raise FileNotFoundError("the migrations folder is missing from this installation")
-
-
-def alembic_config(database_url: str | None = None) -> "object":
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(migrations_path()))
-    config.set_main_option("sqlalchemy.url", database_url or get_settings().resolved_database_url)
-    config.attributes["configure_logger"] = False
-    return config
-
-
-def migrate(database_url: str | None = None, revision: str = "head") -> None:
-    """Apply pending migrations (Alembic upgrade)."""
-    from alembic import command
-
-    command.upgrade(alembic_config(database_url), revision)  # type: ignore[arg-type]
+# Re-exported: tests and benchmarks migrate their databases through the command module.
+__all__ = ["alembic_config", "main", "migrate", "migrations_path"]
 
 
 def _serve(args: argparse.Namespace) -> int:
