@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 from typing import Literal
 
+from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect, literal, select, table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from app.core.backup import postgresql, sqlite
-from app.core.backup.common import BackupRefused, Kind, describe
+from app.core.backup.common import BackupRefused, Kind, describe, first_line
 from app.core.db import sync_url
 from app.core.migrations import head_revision, known_revisions, migrate
 from app.core.settings import get_settings
@@ -63,7 +65,7 @@ def restore(source: Path, database_url: str | None = None, *, force: bool = Fals
     with engine.staging(url) as staging_url:
         engine.load(source, staging_url)
         revision = _restorable_revision(source, staging_url)
-        migrate(staging_url)
+        _migrate_staged(source, staging_url)
         engine.swap(staging_url, url)
     upgraded = "" if revision == head_revision() else f", upgraded from revision {revision}"
     return f"restored {source} into {describe(url)}{upgraded} in {time.monotonic() - started:.1f} s"
@@ -99,8 +101,19 @@ def holds_data(url: str) -> bool:
             names = set(inspect(connection).get_table_names()) - _MIGRATION_TABLES
             probe = (select(literal(1)).select_from(table(name)).limit(1) for name in sorted(names))
             return any(connection.execute(statement).first() is not None for statement in probe)
+    except DBAPIError as exc:
+        raise BackupRefused(f"cannot read {describe(url)}: {first_line(str(exc.orig))}") from None
     finally:
         engine.dispose()
+
+
+def _migrate_staged(source: Path, staging_url: str) -> None:
+    try:
+        migrate(staging_url)
+    except (SQLAlchemyError, CommandError) as exc:
+        raise BackupRefused(
+            f"{source} could not be migrated to this version: {first_line(str(exc))}"
+        ) from None
 
 
 def _restorable_revision(source: Path, staging_url: str) -> str:
