@@ -9,7 +9,6 @@ in any table but Alembic's version and the audit chain's head, which migrations 
 
 import time
 from pathlib import Path
-from typing import Literal
 
 from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect, literal, select, table, text
@@ -137,7 +136,7 @@ def _restorable_revision(source: Path, staging_url: str) -> str:
     return str(revisions[0])
 
 
-def _kind_of_url(url: str) -> Literal["sqlite", "postgresql"]:
+def _kind_of_url(url: str) -> Kind:
     backend = make_url(url).get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise BackupRefused(f"PROBITY_DATABASE_URL: unsupported database {backend!r}")
