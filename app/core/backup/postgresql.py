@@ -42,10 +42,8 @@ def backup(url: str, target: Path) -> None:
     server = _server_major_of_probity_database(url)
     pg_dump, pg_restore = _tool("pg_dump", server), _tool("pg_restore", server)
     with written_whole(target) as partial:
-        _run(
-            [pg_dump, "--format=custom", "--no-password", f"--file={partial}", f"--dbname={_conninfo(url)}"],
-            url,
-        )
+        dump = [pg_dump, "--format=custom", "--no-password", f"--file={partial}"]
+        _run([*dump, f"--dbname={_conninfo(url)}"], url)
         _listing(pg_restore, partial)
 
 
@@ -87,16 +85,9 @@ def staging(url: str) -> Iterator[str]:
 
 
 def load(source: Path, staging_url: str) -> None:
-    pg_restore = _tool("pg_restore", None)
-    command = [
-        pg_restore,
-        "--no-owner",
-        "--no-acl",
-        "--single-transaction",
-        "--exit-on-error",
-        "--no-password",
-    ]
-    _run([*command, f"--dbname={_conninfo(staging_url)}", str(source)], staging_url)
+    # Owned by the role restoring, which is the role the service uses, whoever owned them before.
+    command = [_tool("pg_restore", None), "--no-owner", "--no-acl", "--single-transaction", "--exit-on-error"]
+    _run([*command, "--no-password", f"--dbname={_conninfo(staging_url)}", str(source)], staging_url)
 
 
 def swap(staging_url: str, url: str) -> None:
@@ -105,19 +96,13 @@ def swap(staging_url: str, url: str) -> None:
     aside = f"{target[:40]}_replaced_{uuid.uuid4().hex[:8]}"
     with _admin(url) as admin:
         if not _database_exists(admin, target):
-            admin.execute(
-                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(*map(sql.Identifier, (staged, target)))
-            )
+            _rename(admin, staged, target)
             return
         try:
             _close_database(admin, target)
             with admin.transaction():
-                admin.execute(
-                    sql.SQL("ALTER DATABASE {} RENAME TO {}").format(*map(sql.Identifier, (target, aside)))
-                )
-                admin.execute(
-                    sql.SQL("ALTER DATABASE {} RENAME TO {}").format(*map(sql.Identifier, (staged, target)))
-                )
+                _rename(admin, target, aside)
+                _rename(admin, staged, target)
         except psycopg.Error as exc:
             _reopen_database(admin, target)
             raise BackupRefused(
@@ -216,7 +201,10 @@ def _run(command: list[str], url: str) -> None:
 
 def _output(command: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     # The program is pg_dump or pg_restore, found above; the arguments are ours and the URL's.
-    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    try:
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    except OSError as exc:
+        raise BackupRefused(f"cannot run {command[0]}: {exc.strerror}") from None
 
 
 @contextmanager
