@@ -29,21 +29,18 @@ os.environ.update(BENCH_ENV)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import contextlib  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import httpx  # noqa: E402
-import psycopg  # noqa: E402
 import sqlalchemy  # noqa: E402
 from sqlalchemy import insert, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -59,28 +56,11 @@ from app.interests.schemas import FINANCIAL_CATEGORIES, InterestCategory  # noqa
 from app.interests.service import snapshot  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.people.models import Person  # noqa: E402
+from bench.harness import bench_database  # noqa: E402
 
 PROBITY = str(Path(sys.executable).parent / "probity")
 ORGS = ("Oakwood", "Riverside", "Northgate", "Summit", "Beacon", "Harbour", "Meadow", "Kingsway")
 KINDS = ("Supplies Ltd", "Consulting LLP", "Trust", "Holdings PLC", "Academy Trust", "Foundation")
-
-
-@contextlib.contextmanager
-def new_database(base_url: str | None, folder: Path, label: str) -> Iterator[str]:
-    """An SQLite path in `folder`, or a new database on the PostgreSQL server of `base_url`."""
-    if base_url is None:
-        yield f"sqlite:///{folder / (label + '.db')}"
-        return
-    name = f"probity_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_url(base_url).set(drivername="postgresql", database="postgres")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Trail:
@@ -218,7 +198,7 @@ async def run(args: argparse.Namespace) -> int:
     rng = random.Random(20261128)
     with tempfile.TemporaryDirectory(prefix="probity-bench-") as scratch:
         folder = Path(scratch)
-        with new_database(args.database_url, folder, "source") as url:
+        with bench_database(args.database_url, "source") as url:
             migrate(url)
             started = time.monotonic()
             people = seed(url, args.people, args.interests_each, rng)
@@ -227,7 +207,7 @@ async def run(args: argparse.Namespace) -> int:
                   f"{args.people * args.interests_each} interests, {events} audit events in "
                   f"{time.monotonic() - started:.1f} s")  # fmt: skip
             all_written = await backup_under_load(url, folder / "bench.backup", people, args.writers)
-        with new_database(args.database_url, folder, "restored") as target:
+        with bench_database(args.database_url, "restored") as target:
             wall, printed = await probity("restore", str(folder / "bench.backup"), url=target)
             print("restore: " + printed.replace("\n", "\n  ") + f"\n  the whole command took {wall:.1f} s")
     return 0 if all_written else 1
