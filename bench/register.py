@@ -402,7 +402,7 @@ def main() -> int:
         started = time.perf_counter()
         seeded = seed(url, args.people, args.interests, args.unlisted, rng)
         seed_s = time.perf_counter() - started
-        token = TokenService(get_settings()).issue(seeded.admin_id).access_token
+        token = TokenService(get_settings()).issue(seeded.admin_id, 0).access_token
         with server(url, Path(folder) / "serve.log") as base:
             rows = measure_http(base, seeded, token, args.requests, args.warmup)
         rows += asyncio.run(measure_in_process(url, args.repeat))
