@@ -1,4 +1,5 @@
-"""The `probity` command: serve, migrate, create-admin, openapi. No business rules here."""
+"""The `probity` command: serve, migrate, create-admin, import-people, backup, restore, openapi. No
+business rules here."""
 
 import argparse
 import asyncio
@@ -8,37 +9,12 @@ import sys
 from pathlib import Path
 
 import app as app_package
+from app.core.migrations import alembic_config, migrate, migrations_path
 from app.core.settings import ConfigurationError, get_settings, refuse_development_keys_beyond_loopback
 
 PROJECT_ROOT = Path(app_package.__file__).resolve().parent.parent
-
-
-def migrations_path() -> Path:
-    """The Alembic scripts: beside the package in a checkout, inside it in a wheel."""
-    for candidate in (
-        PROJECT_ROOT / "migrations",
-        Path(app_package.__file__).resolve().parent / "_migrations",
-    ):
-        if (candidate / "env.py").exists():
-            return candidate
-    raise FileNotFoundError("the migrations folder is missing from this installation")
-
-
-def alembic_config(database_url: str | None = None) -> "object":
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(migrations_path()))
-    config.set_main_option("sqlalchemy.url", database_url or get_settings().resolved_database_url)
-    config.attributes["configure_logger"] = False
-    return config
-
-
-def migrate(database_url: str | None = None, revision: str = "head") -> None:
-    """Apply pending migrations (Alembic upgrade)."""
-    from alembic import command
-
-    command.upgrade(alembic_config(database_url), revision)  # type: ignore[arg-type]
+# Re-exported: tests and benchmarks migrate their databases through the command module.
+__all__ = ["alembic_config", "main", "migrate", "migrations_path"]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -106,6 +82,51 @@ def _import_people(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from app.core.backup import BackupRefused, backup
+
+    try:
+        print(backup(Path(args.file).expanduser().resolve()))
+    except BackupRefused as exc:
+        print(f"backup: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from app.core.backup import BackupRefused, restore
+
+    try:
+        print(restore(Path(args.file).expanduser().resolve(), force=args.force))
+    except BackupRefused as exc:
+        print(f"restore: {exc}", file=sys.stderr)
+        return 1
+    return asyncio.run(_check_restored_trail())
+
+
+async def _check_restored_trail() -> int:
+    """The audit key is never in a backup: a restore checked with another key fails here, at once."""
+    from app.audit import service as audit_service
+    from app.core.db import get_database, session_scope
+
+    try:
+        async with session_scope(write=False) as session:
+            result = await audit_service.verify(session)
+            head = await audit_service.checkpoint(session)
+    finally:
+        await get_database().dispose()
+    if not result.valid:
+        print(
+            f"restore: the audit trail does not verify from seq {result.first_bad_seq} with this "
+            "PROBITY_AUDIT_KEY: is it the key the backup was made with?",
+            file=sys.stderr,
+        )
+        return 3
+    print(f"audit trail verified: {result.events_checked} events, the last seq {head.seq} hash {head.hash}")
+    print("now check it against your newest kept checkpoint: GET /api/v1/audit-events/verify?checkpoint_seq=")
+    return 0
+
+
 def _migrate(_args: argparse.Namespace) -> int:
     migrate()
     print("database is at the newest revision")
@@ -132,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     people.add_argument("file", help="CSV: email, full_name, school, job_title, governance_roles, roles")
     people.add_argument("--dry-run", action="store_true", help="report what would change; change nothing")
     people.set_defaults(run=_import_people)
+    backup = commands.add_parser("backup", help="copy the whole database into FILE while the service runs")
+    backup.add_argument("file", help="where to write the backup (replaced only once the new one is whole)")
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser("restore", help="replace the database with a backup, then migrate it")
+    restore.add_argument("file", help="a file written by probity backup")
+    restore.add_argument("--force", action="store_true", help="replace a database that is not empty")
+    restore.set_defaults(run=_restore)
     spec = commands.add_parser("openapi", help="write openapi/openapi.json")
     spec.add_argument("--output", help="where to write the spec (default: openapi/openapi.json)")
     spec.set_defaults(run=_openapi)

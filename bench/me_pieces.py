@@ -52,6 +52,7 @@ async def _time_all(
 async def measure(calls: int, batches: int) -> list[tuple[str, float]]:
     """Each piece of the /me path, and the baseline's one primary-key get, in microseconds."""
     from app.auth.dependencies import get_token_service, load_actor
+    from app.auth.tokens import TokenSubject
     from app.core.db import get_database
     from app.people.models import Person
     from app.people.schemas import MeRead
@@ -59,9 +60,10 @@ async def measure(calls: int, batches: int) -> list[tuple[str, float]]:
     database = get_database()
     async with database.session(write=False) as session:
         person_id = (await session.execute(select(Person.id))).scalar_one()
-        actor = await load_actor(session, person_id)
+        subject_of = TokenSubject(person_id, 0)
+        actor = await load_actor(session, subject_of)
     assert actor is not None
-    token = get_token_service().issue(person_id).access_token
+    token = get_token_service().issue(person_id, 0).access_token
     stub = _NoDatabase((actor.id, actor.email, actor.full_name, actor.school_id, "governance_admin", ""))
 
     async def in_session(work: Callable[[Any], Awaitable[object]]) -> None:
@@ -89,10 +91,10 @@ async def measure(calls: int, batches: int) -> list[tuple[str, float]]:
         await in_session(lambda s: s.get(Person, person_id))
 
     async def as_me_does() -> None:
-        await in_session(lambda s: load_actor(s, person_id))
+        await in_session(lambda s: load_actor(s, subject_of))
 
     async def actor_in_python() -> object:
-        return await load_actor(stub, person_id)  # type: ignore[arg-type]
+        return await load_actor(stub, subject_of)  # type: ignore[arg-type]
 
     pieces: list[tuple[str, Callable[[], Awaitable[object]]]] = [
         ("token check (TokenService.subject)", subject),

@@ -27,47 +27,41 @@ import os
 
 # Settings are read once per process: fix them before anything imports the app. The server gets the
 # same keys, so a token issued here is accepted there.
-SERVER_ENV = {
-    "PROBITY_ENV": "development",
-    "PROBITY_SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
-    "PROBITY_AUDIT_KEY": "bench-audit-key-0123456789abcdef01234567890",
-}
-os.environ.update(SERVER_ENV)
+from bench.harness import KEYS
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import contextlib  # noqa: E402
-import random  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Awaitable, Callable, Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import UTC, date, datetime, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+os.environ.update({**KEYS, "PROBITY_ENV": "development"})
 
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
-import sqlalchemy  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from app.auth.permissions import Role  # noqa: E402
-from app.auth.tokens import TokenService  # noqa: E402
-from app.cli import migrate  # noqa: E402
-from app.core.db import create_engine, sync_url  # noqa: E402
-from app.core.settings import get_settings  # noqa: E402
-from app.interests import normalise  # noqa: E402
-from app.interests.models import Interest  # noqa: E402
-from app.interests.schemas import FINANCIAL_CATEGORIES, InterestCategory  # noqa: E402
-from app.people.models import Appointment, Person, PersonRole, School  # noqa: E402
-from app.people.schools import school_key  # noqa: E402
-from app.register import render, service  # noqa: E402
+import httpx
+import sqlalchemy
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Role
+from app.auth.tokens import TokenService
+from app.cli import migrate
+from app.core.db import create_engine, sync_url
+from app.core.settings import get_settings
+from app.interests import normalise
+from app.interests.models import Interest
+from app.interests.schemas import FINANCIAL_CATEGORIES, InterestCategory
+from app.people.models import Appointment, Person, PersonRole, School
+from app.people.schools import school_key
+from app.register import render, service
+from bench.harness import bench_database, server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROBITY = str(Path(sys.executable).parent / "probity")
@@ -84,25 +78,6 @@ KINDS = ("Supplies Ltd", "Consulting LLP", "Trust", "Holdings PLC", "Academy Tru
 
 
 # ---------------------------------------------------------------- the database
-
-
-@contextlib.contextmanager
-def bench_database(base_url: str | None) -> Iterator[str]:
-    """A new empty database: an SQLite file in a temp folder, or a new database on that server."""
-    if base_url is None or make_url(base_url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="probity-bench-") as folder:
-            yield f"sqlite:///{Path(folder) / 'register-bench.db'}"
-        return
-    name = f"probity_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_url(base_url).set(drivername="postgresql", database="postgres")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -230,43 +205,6 @@ class Row:
     def pct(self, p: float) -> float:
         ordered = sorted(self.samples)
         return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def server(url: str, log: Path) -> Iterator[str]:
-    """`probity serve` (migrations, then one uvicorn worker) on a free port; stopped afterwards."""
-    port = free_port()
-    env = {**os.environ, **SERVER_ENV, "PROBITY_DATABASE_URL": url, "PYTHONPATH": str(REPO_ROOT)}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [PROBITY, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=out
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"probity serve exited: see {log}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError("probity serve did not answer /healthz within 60 s")
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def timed_get(client: httpx.Client, path: str) -> tuple[float, int]:
@@ -458,13 +396,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20, help="in-process repetitions")
     args = parser.parse_args()
     rng = random.Random(20261122)  # the same data every run
-    with bench_database(args.database_url) as url, tempfile.TemporaryDirectory() as folder:
+    with bench_database(args.database_url, "register-bench") as url, tempfile.TemporaryDirectory() as folder:
         backend = make_url(url).get_backend_name()
         migrate(url)
         started = time.perf_counter()
         seeded = seed(url, args.people, args.interests, args.unlisted, rng)
         seed_s = time.perf_counter() - started
-        token = TokenService(get_settings()).issue(seeded.admin_id).access_token
+        token = TokenService(get_settings()).issue(seeded.admin_id, 0).access_token
         with server(url, Path(folder) / "serve.log") as base:
             rows = measure_http(base, seeded, token, args.requests, args.warmup)
         rows += asyncio.run(measure_in_process(url, args.repeat))

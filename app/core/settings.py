@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # A request that cannot get a connection (or, on PostgreSQL, a new connection) in this time is a 503.
     db_pool_timeout_seconds: float = Field(default=10, gt=0)
     db_connect_timeout_seconds: int = Field(default=5, ge=1)
+    # Where pg_dump and pg_restore live, for backups of a PostgreSQL database (default: the PATH).
+    pg_bin_dir: Path | None = None
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from app.auth.dependencies import Public
 from app.core.db import get_database
-from app.core.errors import problem
+from app.core.errors import AWAY_RETRY_SECONDS, problem
 from app.core.responses import responses
 
 router = APIRouter(tags=["health"])
@@ -25,5 +25,10 @@ async def check_health(_: Public) -> HealthRead | JSONResponse:
         async with get_database().engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database is "not healthy", never a 500
-        return problem(503, "The database does not answer", code="database-unavailable")
+        return problem(
+            503,
+            "The database does not answer",
+            code="database-unavailable",
+            headers={"Retry-After": str(AWAY_RETRY_SECONDS)},
+        )
     return HealthRead()
