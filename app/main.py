@@ -23,6 +23,8 @@ from app.gifts import service as gifts_service
 from app.gifts.router import router as gifts_router
 from app.health.router import router as health_router
 from app.interests.router import router as interests_router
+from app.paid_work import service as paid_work_service
+from app.paid_work.router import router as paid_work_router
 from app.people.router import router as people_router
 from app.register.router import router as register_router
 from app.trust_settings.router import router as trust_settings_router
@@ -36,6 +38,7 @@ ROUTERS = (
     declarations_router,
     register_router,
     gifts_router,
+    paid_work_router,
     trust_settings_router,
     approvals_router,
     audit_router,
@@ -64,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     # The kinds of record the approver's queue reads (app.approvals never imports a record domain).
-    for source in (gifts_service.QUEUE,):
+    for source in (gifts_service.QUEUE, paid_work_service.QUEUE):
         queue.register(source)
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)

@@ -1,6 +1,6 @@
 """Who may call what: every route of the app against every role, a plain declarant and an anonymous
 caller, checked against one hand-written table derived from the contract ("Auth and roles",
-"Who sees what", "Schools and people", "Audit trail")."""
+"Who sees what", "Schools and people", "Additional paid work", "Audit trail")."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -24,6 +24,8 @@ from app.gifts.schemas import GiftCreate
 from app.interests import service as interests_service
 from app.interests.schemas import InterestCategory, InterestCreate
 from app.main import create_app
+from app.paid_work import service as paid_work_service
+from app.paid_work.schemas import PaidWorkCreate
 from app.people.governance import GovernanceRole
 from app.people.models import Appointment
 from tests.factories import DEFAULT_PASSWORD, Caller, make_person, make_school, system_actor
@@ -38,6 +40,8 @@ AUDIT_READERS = frozenset({Role.GOVERNANCE_ADMIN, Role.AUDITOR})
 INTEREST_SCREENERS = frozenset(
     {Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.FINANCE_DIRECTOR, Role.CEO, Role.COO, Role.CHAIR}
 )
+# "Who sees what": the COO all paid work, besides the register's keepers and auditors.
+PAID_WORK_READERS = frozenset({Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.COO})
 
 # The contract, route by route. A new route must be added here before the suite passes.
 EXPECTED: dict[tuple[str, str], Allowed] = {
@@ -72,6 +76,11 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("POST", "/api/v1/declarations"): SIGNED_IN,
     ("GET", "/api/v1/declarations"): SIGNED_IN,
     ("GET", "/api/v1/declarations/{declaration_id}"): SIGNED_IN,
+    # Everyone discloses their own paid work and sees their own; others' follow SEES_OTHERS below.
+    ("POST", "/api/v1/paid-work"): SIGNED_IN,
+    ("GET", "/api/v1/paid-work"): SIGNED_IN,
+    ("GET", "/api/v1/paid-work/{paid_work_id}"): SIGNED_IN,
+    ("POST", "/api/v1/paid-work/{paid_work_id}/review"): SIGNED_IN,
     ("GET", "/api/v1/public/register"): PUBLIC,
     ("GET", "/api/v1/public/register.csv"): PUBLIC,
     ("GET", "/register"): PUBLIC,
@@ -105,11 +114,17 @@ SEES_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/interests/{interest_id}"): INTEREST_SCREENERS,
     ("POST", "/api/v1/interests/{interest_id}/end"): INTEREST_SCREENERS,
     ("GET", "/api/v1/declarations/{declaration_id}"): AUDIT_READERS,
+    # The paid work is a central staff member's (no school): the COO reads all paid work and reviews
+    # this one; no headteacher of the matrix reviews it, so none sees it.
+    ("GET", "/api/v1/paid-work/{paid_work_id}"): PAID_WORK_READERS,
+    ("POST", "/api/v1/paid-work/{paid_work_id}/review"): PAID_WORK_READERS,
 }
-# Of those who see it, who may act: only the declarant and the register's keeper end an interest.
+# Of those who see it, who may act: only the declarant and the register's keeper end an interest;
+# only the COO reviews central staff's paid work (the clerk and auditors who see it get the 403).
 ACTS_ON_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/interests/{interest_id}/end"): KEEPER,
     ("POST", "/api/v1/gifts/{gift_id}/decision"): GIFT_DECIDERS,
+    ("POST", "/api/v1/paid-work/{paid_work_id}/review"): frozenset({Role.COO}),
 }
 # A whole register (a CSV for the board pack) is for those who see every record of the kind: anyone
 # else signed in gets the policy's 403.
@@ -134,6 +149,7 @@ class Records:
     cycle_id: uuid.UUID
     declaration_id: uuid.UUID
     gift_id: uuid.UUID
+    paid_work_id: uuid.UUID
 
 
 # A minimal valid request for every route that reads a body: (kind, builder).
@@ -178,6 +194,11 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] =
         },
     ),
     ("POST", "/api/v1/gifts/{gift_id}/decision"): ("json", lambda r: {"decision": "approve"}),
+    ("POST", "/api/v1/paid-work"): (
+        "json",
+        lambda r: {"employer": "Matrix College", "role": "Tutor", "hours_per_week": 3.5},
+    ),
+    ("POST", "/api/v1/paid-work/{paid_work_id}/review"): ("json", lambda r: {"outcome": "acknowledged"}),
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -263,7 +284,8 @@ class TestDeclaredPermission:
 
 @pytest.fixture
 async def records(session: AsyncSession) -> Records:
-    """A trustee with an appointment, an interest and a declaration in an open cycle."""
+    """A trustee with an appointment, an interest and a declaration in an open cycle; a central staff
+    member's paid work."""
     school = await make_school(session)
     person = await make_person(session, governance_roles=(GovernanceRole.TRUSTEE,), school_id=school.id)
     appointment_id = await session.scalar(select(Appointment.id).where(Appointment.person_id == person.id))
@@ -299,6 +321,12 @@ async def records(session: AsyncSession) -> Records:
             accepted=True,
         ),
     )
+    central = await make_person(session)
+    paid_work = await paid_work_service.submit(
+        session,
+        clerk,
+        PaidWorkCreate(person_id=central.id, employer="Riverside College", role="Tutor", hours_per_week=4),
+    )
     return Records(
         school_id=school.id,
         person_id=person.id,
@@ -308,6 +336,7 @@ async def records(session: AsyncSession) -> Records:
         cycle_id=cycle.id,
         declaration_id=declaration.id,
         gift_id=gift.id,
+        paid_work_id=paid_work.id,
     )
 
 
@@ -328,6 +357,7 @@ async def call(
         cycle_id=records.cycle_id,
         declaration_id=records.declaration_id,
         gift_id=records.gift_id,
+        paid_work_id=records.paid_work_id,
         asset="swagger-ui.css",
     )
     kwargs: dict[str, Any] = {"headers": headers}
