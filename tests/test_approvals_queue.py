@@ -77,3 +77,39 @@ class TestTheQueue:
         page = await queue(client, hr, limit=2, offset=1)
         assert page["total"] == 3 and [i["id"] for i in page["items"]] == [m["id"] for m in made[1:]]
         assert (await client.get(PENDING, params={"limit": 0}, headers=hr.headers)).status_code == 422
+
+
+async def paid_work(client: AsyncClient, who: Caller) -> dict[str, Any]:
+    body = {"employer": "Evening College", "role": "Tutor", "hours_per_week": 4.5}
+    response = await client.post("/api/v1/paid-work", json=body, headers=who.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+class TestPaidWorkInTheQueue:
+    async def test_a_teachers_paid_work_waits_for_their_own_headteacher_only(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        schools = []
+        for name in ("Hillside Primary", "Valley Academy"):
+            made = await client.post("/api/v1/schools", json={"name": name}, headers=admin.headers)
+            assert made.status_code == 201
+            schools.append(made.json()["id"])
+        teacher = await caller(school_id=schools[0], full_name="Tom Teacher")
+        head, other_head = (
+            await caller(Role.HEADTEACHER, school_id=schools[0]),
+            await caller(Role.HEADTEACHER, school_id=schools[1]),
+        )
+        work = await paid_work(client, teacher)
+        found = await queue(client, head)
+        assert [i["id"] for i in found["items"]] == [work["id"]]
+        assert found["items"][0]["kind"] == "paid_work"
+        assert found["items"][0]["summary"] == "Paid work: Tutor at Evening College, 4.5 hours a week"
+        assert await queue(client, other_head) == {"items": [], "total": 0}
+        assert await queue(client, await caller(Role.COO)) == {"items": [], "total": 0}
+
+    async def test_central_staffs_goes_to_the_coo(self, client: AsyncClient, caller) -> None:
+        work = await paid_work(client, await caller())
+        found = await queue(client, await caller(Role.COO))
+        assert [i["id"] for i in found["items"]] == [work["id"]]
