@@ -7,6 +7,7 @@ MONEY_MAX = Decimal("1000000.00")
 PENNY = Decimal("0.01")
 _AMOUNT = re.compile(r"^[0-9]{1,7}(?:\.[0-9]{1,2})?$")
 MONEY_PATTERN = r"^[0-9]{1,7}(?:\.[0-9]{1,2})?$"
+MONEY_TEXT_MAX = len("9999999.99")  # the longest text MONEY_PATTERN matches
 
 
 _WRITTEN = 'an amount of money is written like "45.00": digits, two at most after the point'
