@@ -24,6 +24,7 @@ PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas
 CSV_OPERATIONS = {
     ("get", "/api/v1/public/register.csv"): "get_public_register_csv",
     ("get", "/api/v1/declaration-cycles/{cycle_id}/status.csv"): "get_cycle_status_csv",
+    ("get", "/api/v1/gifts.csv"): "export_gifts",
 }
 
 
