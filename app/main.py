@@ -19,6 +19,7 @@ from app.core.settings import Settings, get_settings
 from app.declarations.router import router as declarations_router
 from app.gifts.router import router as gifts_router
 from app.health.router import router as health_router
+from app.hospitality.router import router as hospitality_router
 from app.interests.router import router as interests_router
 from app.people.router import router as people_router
 from app.register.router import router as register_router
@@ -33,6 +34,7 @@ ROUTERS = (
     declarations_router,
     register_router,
     gifts_router,
+    hospitality_router,
     trust_settings_router,
     audit_router,
     apidocs_router,

@@ -1,6 +1,7 @@
 """Who may call what: every route of the app against every role, a plain declarant and an anonymous
 caller, checked against one hand-written table derived from the contract ("Auth and roles",
-"Who sees what", "Schools and people", "Gifts", "Settings and the approver's queue", "Audit trail")."""
+"Who sees what", "Schools and people", "Gifts", "Hospitality", "Settings and the approver's queue",
+"Audit trail")."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -20,6 +21,8 @@ from app.declarations import service as declarations_service
 from app.declarations.schemas import CycleCreate, DeclarationCreate
 from app.gifts import service as gifts_service
 from app.gifts.schemas import GiftCreate
+from app.hospitality import service as hospitality_service
+from app.hospitality.schemas import HospitalityCreate, InvitationType
 from app.interests import service as interests_service
 from app.interests.schemas import InterestCategory, InterestCreate
 from app.main import create_app
@@ -40,6 +43,10 @@ INTEREST_SCREENERS = frozenset(
 # "Who sees what": those who decide a kind of record see all of it, as do the keepers and auditors.
 GIFT_DECIDERS = frozenset({Role.HR_DIRECTOR, Role.FINANCE_DIRECTOR})
 GIFT_READERS = GIFT_DECIDERS | AUDIT_READERS
+HOSPITALITY_DECIDERS = frozenset({Role.CEO, Role.COO, Role.CHAIR})
+HOSPITALITY_READERS = HOSPITALITY_DECIDERS | {Role.VICE_CHAIR} | AUDIT_READERS
+NOBODY_ELSE: frozenset[Role] = frozenset()
+HOSPITALITY = "/api/v1/hospitality-requests"
 
 # The contract, route by route. A new route must be added here before the suite passes.
 EXPECTED: dict[tuple[str, str], Allowed] = {
@@ -80,6 +87,14 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("GET", "/api/v1/gifts.csv"): SIGNED_IN,
     ("GET", "/api/v1/gifts/{gift_id}"): SIGNED_IN,
     ("POST", "/api/v1/gifts/{gift_id}/decision"): SIGNED_IN,
+    # Everyone asks for their own hospitality and sees their own; others' follow SEES_OTHERS below.
+    ("POST", HOSPITALITY): SIGNED_IN,
+    ("GET", HOSPITALITY): SIGNED_IN,
+    ("GET", f"{HOSPITALITY}.csv"): SIGNED_IN,
+    ("GET", f"{HOSPITALITY}/{{request_id}}"): SIGNED_IN,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): SIGNED_IN,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): SIGNED_IN,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): SIGNED_IN,
     ("GET", "/api/v1/settings"): SIGNED_IN,
     ("PATCH", "/api/v1/settings"): KEEPER,
     ("GET", "/api/v1/public/register"): PUBLIC,
@@ -102,17 +117,27 @@ SEES_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/declarations/{declaration_id}"): AUDIT_READERS,
     ("GET", "/api/v1/gifts/{gift_id}"): GIFT_READERS,
     ("POST", "/api/v1/gifts/{gift_id}/decision"): GIFT_READERS,
+    ("GET", f"{HOSPITALITY}/{{request_id}}"): HOSPITALITY_READERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): HOSPITALITY_READERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): HOSPITALITY_READERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): HOSPITALITY_READERS,
 }
 # Of those who see it, who may act: only the declarant and the register's keeper end an interest;
-# only the approval policy's deciders decide (the trustee's gift waits for review).
+# only the approval policy's deciders decide (the trustee's gift and hospitality request wait for a
+# decision; the Vice Chair decides only the CEO's, and only when no Chair may); only the requester
+# withdraws a request or records its outcome.
 ACTS_ON_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/interests/{interest_id}/end"): KEEPER,
     ("POST", "/api/v1/gifts/{gift_id}/decision"): GIFT_DECIDERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): HOSPITALITY_DECIDERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): NOBODY_ELSE,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): NOBODY_ELSE,
 }
 # A whole register as CSV for the board pack: any signed-in caller may ask, and the policy answers
 # 403 to all but those who see every record of the kind (there is no one record here to hide).
 WHOLE_REGISTER: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/gifts.csv"): GIFT_READERS,
+    ("GET", f"{HOSPITALITY}.csv"): HOSPITALITY_READERS,
 }
 
 ANONYMOUS = "anonymous"
@@ -132,6 +157,7 @@ class Records:
     cycle_id: uuid.UUID
     declaration_id: uuid.UUID
     gift_id: uuid.UUID
+    hospitality_request_id: uuid.UUID
 
 
 # A minimal valid request for every route that reads a body: (kind, builder).
@@ -175,6 +201,20 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] =
         },
     ),
     ("POST", "/api/v1/gifts/{gift_id}/decision"): ("json", lambda r: {"decision": "approve"}),
+    ("POST", HOSPITALITY): (
+        "json",
+        lambda r: {
+            "provider_name": "Pat Provider",
+            "event_description": "Dinner",
+            "event_date": "2099-06-01",
+            "estimated_value_gbp": 40,
+            "invitation_type": "corporate",
+            "business_justification": "Meeting partners",
+        },
+    ),
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): ("json", lambda r: {"decision": "approve"}),
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): ("json", lambda r: {}),
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): ("json", lambda r: {"attended": False}),
     ("PATCH", "/api/v1/settings"): ("json", lambda r: {"trust_name": "The Matrix Trust"}),
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -265,8 +305,8 @@ class TestDeclaredPermission:
 
 @pytest.fixture
 async def records(session: AsyncSession) -> Records:
-    """A trustee with an appointment, an interest, a declaration in an open cycle and a gift waiting
-    for review."""
+    """A trustee with an appointment, an interest, a declaration in an open cycle, a gift waiting for
+    review and a hospitality request waiting for a decision."""
     school = await make_school(session)
     person = await make_person(session, governance_roles=(GovernanceRole.TRUSTEE,), school_id=school.id)
     appointment_id = await session.scalar(select(Appointment.id).where(Appointment.person_id == person.id))
@@ -302,6 +342,19 @@ async def records(session: AsyncSession) -> Records:
             accepted=True,
         ),
     )
+    hospitality = await hospitality_service.submit(
+        session,
+        clerk,
+        HospitalityCreate(
+            person_id=person.id,
+            provider_name="Pat Provider",
+            event_description="Dinner",
+            event_date=date(2099, 6, 1),
+            estimated_value_gbp=40,
+            invitation_type=InvitationType.CORPORATE,
+            business_justification="Meeting partners",
+        ),
+    )
     return Records(
         school_id=school.id,
         person_id=person.id,
@@ -311,6 +364,7 @@ async def records(session: AsyncSession) -> Records:
         cycle_id=cycle.id,
         declaration_id=declaration.id,
         gift_id=gift.id,
+        hospitality_request_id=hospitality.id,
     )
 
 
@@ -331,6 +385,7 @@ async def call(
         cycle_id=records.cycle_id,
         declaration_id=records.declaration_id,
         gift_id=records.gift_id,
+        request_id=records.hospitality_request_id,
         asset="swagger-ui.css",
     )
     kwargs: dict[str, Any] = {"headers": headers}
