@@ -22,6 +22,8 @@ from app.declarations.router import router as declarations_router
 from app.gifts import service as gifts_service
 from app.gifts.router import router as gifts_router
 from app.health.router import router as health_router
+from app.hospitality import service as hospitality_service
+from app.hospitality.router import router as hospitality_router
 from app.interests.router import router as interests_router
 from app.paid_work import service as paid_work_service
 from app.paid_work.router import router as paid_work_router
@@ -38,6 +40,7 @@ ROUTERS = (
     declarations_router,
     register_router,
     gifts_router,
+    hospitality_router,
     paid_work_router,
     trust_settings_router,
     approvals_router,
@@ -67,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     # The kinds of record the approver's queue reads (app.approvals never imports a record domain).
-    for source in (gifts_service.QUEUE, paid_work_service.QUEUE):
+    for source in (gifts_service.QUEUE, hospitality_service.QUEUE, paid_work_service.QUEUE):
         queue.register(source)
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)

@@ -113,3 +113,25 @@ class TestPaidWorkInTheQueue:
         work = await paid_work(client, await caller())
         found = await queue(client, await caller(Role.COO))
         assert [i["id"] for i in found["items"]] == [work["id"]]
+
+
+class TestHospitalityInTheQueue:
+    async def test_the_ceos_own_waits_for_the_chair_not_the_coo(self, client: AsyncClient, caller) -> None:
+        ceo, coo, chair = await caller(Role.CEO), await caller(Role.COO), await caller(Role.CHAIR)
+        body = {"provider_name": "Pat Provider", "provider_organisation": "Bank plc",
+                "event_description": "Box at the rugby", "event_date": "2099-03-14",
+                "estimated_value_gbp": "250.00", "invitation_type": "personal",
+                "business_justification": "None"}  # fmt: skip
+        made = await client.post("/api/v1/hospitality-requests", json=body, headers=ceo.headers)
+        assert made.status_code == 201, made.text
+        found = await queue(client, chair)
+        assert [i["id"] for i in found["items"]] == [made.json()["id"]]
+        assert found["items"][0]["kind"] == "hospitality" and found["items"][0]["flags"] == [
+            "personal_invitation"
+        ]
+        assert (
+            found["items"][0]["summary"]
+            == "Hospitality from Bank plc on 14 March 2099: Box at the rugby (about £250.00)"
+        )
+        assert await queue(client, coo) == {"items": [], "total": 0}
+        assert await queue(client, ceo) == {"items": [], "total": 0}

@@ -21,6 +21,8 @@ from app.declarations import service as declarations_service
 from app.declarations.schemas import CycleCreate, DeclarationCreate
 from app.gifts import service as gifts_service
 from app.gifts.schemas import GiftCreate
+from app.hospitality import service as hospitality_service
+from app.hospitality.schemas import HospitalityCreate, InvitationType
 from app.interests import service as interests_service
 from app.interests.schemas import InterestCategory, InterestCreate
 from app.main import create_app
@@ -42,6 +44,8 @@ INTEREST_SCREENERS = frozenset(
 )
 # "Who sees what": the COO all paid work, besides the register's keepers and auditors.
 PAID_WORK_READERS = frozenset({Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.COO})
+
+HOSPITALITY = "/api/v1/hospitality-requests"
 
 # The contract, route by route. A new route must be added here before the suite passes.
 EXPECTED: dict[tuple[str, str], Allowed] = {
@@ -95,6 +99,14 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("GET", "/api/v1/gifts/{gift_id}"): SIGNED_IN,
     ("POST", "/api/v1/gifts/{gift_id}/decision"): SIGNED_IN,
     ("GET", "/api/v1/approvals/pending"): SIGNED_IN,
+    # Everyone asks for their own hospitality and sees their own; others' follow SEES_OTHERS below.
+    ("POST", HOSPITALITY): SIGNED_IN,
+    ("GET", HOSPITALITY): SIGNED_IN,
+    ("GET", f"{HOSPITALITY}.csv"): SIGNED_IN,
+    ("GET", f"{HOSPITALITY}/{{request_id}}"): SIGNED_IN,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): SIGNED_IN,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): SIGNED_IN,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): SIGNED_IN,
 }
 
 # Routes about another person's record (the path names the trustee's): callers who may not see it
@@ -106,9 +118,16 @@ _PEOPLE_READERS = frozenset(Role) - {Role.HEADTEACHER}
 # auditors see every record.
 GIFT_READERS = frozenset({Role.HR_DIRECTOR, Role.FINANCE_DIRECTOR, Role.GOVERNANCE_ADMIN, Role.AUDITOR})
 GIFT_DECIDERS = frozenset({Role.HR_DIRECTOR, Role.FINANCE_DIRECTOR})
+HOSPITALITY_DECIDERS = frozenset({Role.CEO, Role.COO, Role.CHAIR})
+HOSPITALITY_READERS = HOSPITALITY_DECIDERS | {Role.VICE_CHAIR} | AUDIT_READERS
+NOBODY_ELSE: frozenset[Role] = frozenset()
 SEES_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/gifts/{gift_id}"): GIFT_READERS,
     ("POST", "/api/v1/gifts/{gift_id}/decision"): GIFT_READERS,
+    ("GET", f"{HOSPITALITY}/{{request_id}}"): HOSPITALITY_READERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): HOSPITALITY_READERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): HOSPITALITY_READERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): HOSPITALITY_READERS,
     ("GET", "/api/v1/people/{person_id}"): _PEOPLE_READERS,
     ("GET", "/api/v1/people/{person_id}/appointments"): _PEOPLE_READERS,
     ("GET", "/api/v1/interests/{interest_id}"): INTEREST_SCREENERS,
@@ -125,11 +144,17 @@ ACTS_ON_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/interests/{interest_id}/end"): KEEPER,
     ("POST", "/api/v1/gifts/{gift_id}/decision"): GIFT_DECIDERS,
     ("POST", "/api/v1/paid-work/{paid_work_id}/review"): frozenset({Role.COO}),
+    # The hospitality request waits for a decision (the Vice Chair decides only the CEO's, and only
+    # when no Chair may); only the requester withdraws it or records its outcome.
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): HOSPITALITY_DECIDERS,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): NOBODY_ELSE,
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): NOBODY_ELSE,
 }
 # A whole register (a CSV for the board pack) is for those who see every record of the kind: anyone
 # else signed in gets the policy's 403.
 KEEPS_REGISTER: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/gifts.csv"): GIFT_READERS,
+    ("GET", f"{HOSPITALITY}.csv"): HOSPITALITY_READERS,
 }
 
 ANONYMOUS = "anonymous"
@@ -149,6 +174,7 @@ class Records:
     cycle_id: uuid.UUID
     declaration_id: uuid.UUID
     gift_id: uuid.UUID
+    hospitality_request_id: uuid.UUID
     paid_work_id: uuid.UUID
 
 
@@ -194,6 +220,20 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] =
         },
     ),
     ("POST", "/api/v1/gifts/{gift_id}/decision"): ("json", lambda r: {"decision": "approve"}),
+    ("POST", HOSPITALITY): (
+        "json",
+        lambda r: {
+            "provider_name": "Pat Provider",
+            "event_description": "Dinner",
+            "event_date": "2099-06-01",
+            "estimated_value_gbp": 40,
+            "invitation_type": "corporate",
+            "business_justification": "Meeting partners",
+        },
+    ),
+    ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): ("json", lambda r: {"decision": "approve"}),
+    ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): ("json", lambda r: {}),
+    ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): ("json", lambda r: {"attended": False}),
     ("POST", "/api/v1/paid-work"): (
         "json",
         lambda r: {"employer": "Matrix College", "role": "Tutor", "hours_per_week": 3.5},
@@ -321,6 +361,19 @@ async def records(session: AsyncSession) -> Records:
             accepted=True,
         ),
     )
+    hospitality = await hospitality_service.submit(
+        session,
+        clerk,
+        HospitalityCreate(
+            person_id=person.id,
+            provider_name="Pat Provider",
+            event_description="Dinner",
+            event_date=date(2099, 6, 1),
+            estimated_value_gbp=Decimal(40),
+            invitation_type=InvitationType.CORPORATE,
+            business_justification="Meeting partners",
+        ),
+    )
     central = await make_person(session)
     paid_work = await paid_work_service.submit(
         session,
@@ -336,6 +389,7 @@ async def records(session: AsyncSession) -> Records:
         cycle_id=cycle.id,
         declaration_id=declaration.id,
         gift_id=gift.id,
+        hospitality_request_id=hospitality.id,
         paid_work_id=paid_work.id,
     )
 
@@ -357,6 +411,7 @@ async def call(
         cycle_id=records.cycle_id,
         declaration_id=records.declaration_id,
         gift_id=records.gift_id,
+        request_id=records.hospitality_request_id,
         paid_work_id=records.paid_work_id,
         asset="swagger-ui.css",
     )
@@ -391,10 +446,10 @@ def assert_refused(response: Response, status: int) -> None:
 def refused_by_policy(operation: tuple[str, str], who: str) -> bool:
     """The caller may see the record but the policy forbids them this action on it, or the register
     they ask for is for those who see every record of its kind."""
-    if operation in ACTS_ON_OTHERS and Role(who) not in ACTS_ON_OTHERS[operation]:
-        return True
-    keepers = KEEPS_REGISTER.get(operation)
-    return keepers is not None and (who == DECLARANT or Role(who) not in keepers)
+    for table in (ACTS_ON_OTHERS, KEEPS_REGISTER):
+        if operation in table:
+            return who == DECLARANT or Role(who) not in table[operation]
+    return False
 
 
 class TestAuthorisationMatrix:

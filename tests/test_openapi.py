@@ -24,6 +24,8 @@ PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas
 CSV_OPERATIONS = {
     ("get", "/api/v1/public/register.csv"): "get_public_register_csv",
     ("get", "/api/v1/declaration-cycles/{cycle_id}/status.csv"): "get_cycle_status_csv",
+    ("get", "/api/v1/gifts.csv"): "export_gifts",
+    ("get", "/api/v1/hospitality-requests.csv"): "export_hospitality_requests",
 }
 
 

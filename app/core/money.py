@@ -6,7 +6,10 @@ from decimal import Decimal, InvalidOperation
 MONEY_MAX = Decimal("1000000.00")
 PENNY = Decimal("0.01")
 _AMOUNT = re.compile(r"^[0-9]{1,7}(?:\.[0-9]{1,2})?$")
-MONEY_PATTERN = r"^[0-9]{1,7}(?:\.[0-9]{1,2})?$"
+# What parse() accepts as text, for the spec: _AMOUNT within MONEY_MAX (seven digits at most, so
+# leading zeros too), so that a client and the fuzzer see the limit as well as the shape.
+MONEY_PATTERN = r"^(?:(?:[0-9]{1,6}|0[0-9]{6})(?:\.[0-9]{1,2})?|1000000(?:\.0{1,2})?)$"
+MONEY_TEXT_MAX = len("0999999.99")
 
 
 _WRITTEN = 'an amount of money is written like "45.00": digits, two at most after the point'

@@ -165,8 +165,8 @@ Money = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": float(money.MONEY_MAX)},
-                {"type": "string", "pattern": money.MONEY_PATTERN},
+                {"type": "number", "minimum": 0, "maximum": float(money.MONEY_MAX), "multipleOf": 0.01},
+                {"type": "string", "pattern": money.MONEY_PATTERN, "maxLength": money.MONEY_TEXT_MAX},
             ],
             "description": 'Pounds: a number or a string such as "45.00"; not negative, at most two '
             "decimal places, at most 1000000.00",
