@@ -18,9 +18,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.auth.permissions import GovernanceRole, Role
+from app.auth.permissions import Role
 from app.core.db import Database, create_engine
 from app.interests.models import Interest
+from app.people.governance import GovernanceRole
 from tests import dbutil
 from tests.factories import bearer, make_person
 from tests.live import live_client

@@ -16,10 +16,10 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
-from app.auth.permissions import GovernanceRole
 from app.core import db as core_db
 from app.core.db import Database, create_engine
 from app.core.migrations import migrate
+from app.people.governance import GovernanceRole
 from tests.dbutil import ON_POSTGRES
 from tests.factories import bearer, make_person
 from tests.live import live_client
