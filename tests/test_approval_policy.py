@@ -156,3 +156,19 @@ async def test_the_reason_is_given(session: AsyncSession) -> None:
         await policy.ensure_may_decide(session, coo, Kind.HOSPITALITY, Request(uuid.uuid4(), ceo.id))
     with pytest.raises(Forbidden, match="Nobody decides their own request"):
         await policy.ensure_may_decide(session, coo, Kind.HOSPITALITY, Request(uuid.uuid4(), coo.id))
+
+
+async def test_paid_work_at_a_school_with_no_headteacher_goes_to_the_coo(session: AsyncSession) -> None:
+    trust = Trust(session)
+    teacher, coo = await trust.person(Someone(None, VALLEY)), await trust.person(COO)
+
+    async def coo_may() -> bool:
+        by_python = await python_allows(session, coo, Kind.PAID_WORK, teacher)
+        assert await sql_allows(session, coo, Kind.PAID_WORK, teacher) is by_python
+        return by_python
+
+    await trust.person(HEAD)  # Hillside's headteacher is no help to a Valley teacher
+    assert await coo_may(), "no headteacher at the teacher's school: the COO decides"
+    valley_head = await trust.person(OTHER_HEAD)
+    assert not await coo_may(), "the school has a headteacher: only they decide"
+    assert await python_allows(session, valley_head, Kind.PAID_WORK, teacher)

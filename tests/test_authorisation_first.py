@@ -56,3 +56,40 @@ async def test_a_bad_query_string_waits_for_authorisation_too(client: AsyncClien
     auditor = await caller(Role.AUDITOR)
     response = await client.get("/api/v1/audit-events?entity_type=a%00b", headers=auditor.headers)
     assert response.status_code == 422
+
+
+# The records people submit: who may see the record and act on it is settled before the body.
+ACTIONS = {
+    "gift decision": ("/api/v1/gifts", "decision", Role.HR_DIRECTOR),
+    "hospitality decision": ("/api/v1/hospitality-requests", "decision", Role.COO),
+    "hospitality withdraw": ("/api/v1/hospitality-requests", "withdraw", None),
+    "hospitality outcome": ("/api/v1/hospitality-requests", "outcome", None),
+    "paid work review": ("/api/v1/paid-work", "review", Role.COO),
+}
+SUBMITTED = {
+    "/api/v1/gifts": {"donor_name": "D", "description": "A hamper", "value_gbp": 90, "accepted": True},
+    "/api/v1/hospitality-requests": {
+        "provider_name": "P", "event_description": "Dinner", "event_date": "2099-01-01",
+        "estimated_value_gbp": 50, "invitation_type": "corporate", "business_justification": "Partners",
+    },
+    "/api/v1/paid-work": {"employer": "College", "role": "Tutor", "hours_per_week": 2},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+async def test_acting_on_a_record_is_authorised_before_the_body(
+    client: AsyncClient, caller, action: str
+) -> None:
+    collection, verb, decider_role = ACTIONS[action]
+    owner = await caller()  # central staff: the COO reviews their paid work
+    made = await client.post(collection, json=SUBMITTED[collection], headers=owner.headers)
+    assert made.status_code == 201, made.text
+    path = f"{collection}/{made.json()['id']}/{verb}"
+    bad = {"nonsense": [1, 2, 3]}
+    stranger = await caller()
+    assert (await client.post(path, json=bad, headers=stranger.headers)).status_code == 404
+    onlooker = await caller(Role.AUDITOR)  # sees every record, acts on none
+    assert (await client.post(path, json=bad, headers=onlooker.headers)).status_code == 403
+    actor = await caller(decider_role) if decider_role else owner
+    judged = await client.post(path, json=bad, headers=actor.headers)
+    assert judged.status_code == 422 and judged.headers["content-type"] == "application/problem+json"

@@ -1,17 +1,21 @@
 """Gifts (the contract's "Gifts"): every gift offered is recorded; only small tokens are accepted
 without review by the Director of HR or of Finance and Governance."""
 
+import asyncio
 import csv
 import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
 from app.auth.permissions import Role
 from app.core import clock
-from tests.factories import Caller
+from app.core.db import Database, create_engine
+from tests.factories import Caller, bearer, make_person
+from tests.live import live_client
 
 GIFTS = "/api/v1/gifts"
 
@@ -182,6 +186,8 @@ class TestDeciding:
             events[1]["before"]["status"] == "pending_review" and events[1]["after"]["status"] == "approved"
         )
         assert events[1]["after"]["decision_note"] == "Fine"
+        # HR decided; they did not act for the teacher (acting_for is for the clerk submitting for someone).
+        assert "acting_for" not in events[1]["after"] and events[0]["after"]["acting_for"] is None
 
 
 class TestWhoSeesGifts:
@@ -236,3 +242,47 @@ class TestTheRegisterForTheBoardPack:
     async def test_it_is_for_those_who_see_every_gift(self, client: AsyncClient, caller, role) -> None:
         who = await caller(role) if role else await caller()
         assert (await client.get(f"{GIFTS}.csv", headers=who.headers)).status_code == 403
+
+
+class TestDatesAndNotes:
+    async def test_a_gift_offered_in_the_future_is_a_422(self, client: AsyncClient, caller) -> None:
+        tomorrow = (clock.today() + timedelta(days=1)).isoformat()
+        body = {
+            "donor_name": "D",
+            "description": "x",
+            "value_gbp": 5,
+            "accepted": True,
+            "offered_on": tomorrow,
+        }
+        response = await client.post(GIFTS, json=body, headers=(await caller()).headers)
+        assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["body", "offered_on"]
+
+    async def test_a_blank_note_is_no_note(self, client: AsyncClient, caller) -> None:
+        gift = await offer(client, await caller(), value_gbp=80)
+        response = await decision(
+            client, await caller(Role.HR_DIRECTOR), gift, decision="approve", note="   "
+        )
+        assert response.status_code == 200 and response.json()["decision_note"] is None
+
+
+class TestOneDonorAtOnce:
+    async def test_gifts_from_one_donor_recorded_at_the_same_moment_still_add_up(
+        self, app: FastAPI, fresh_database: str
+    ) -> None:
+        # Six £10 gifts at once against the £25 limit: two fit, whatever the order; on PostgreSQL a
+        # lock on the donor makes the totals see each other, on SQLite the write lock does.
+        database = Database(create_engine(url=fresh_database))
+        try:
+            async with database.session(write=True) as session:
+                people = [await make_person(session) for _ in range(6)]
+            async with live_client(app, database) as http:
+                body = {"donor_name": "Sam", "donor_organisation": "Acme Ltd", "description": "Wine",
+                        "value_gbp": "10.00", "accepted": True}  # fmt: skip
+                made = await asyncio.gather(
+                    *(http.post(GIFTS, json=body, headers=bearer(person.id)) for person in people)
+                )
+            assert [r.status_code for r in made] == [201] * 6, [r.text for r in made]
+            statuses = sorted(r.json()["status"] for r in made)
+            assert statuses == ["pending_review"] * 4 + ["recorded"] * 2
+        finally:
+            await database.dispose()

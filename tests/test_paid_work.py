@@ -150,11 +150,19 @@ class TestWhoReviews:
     async def test_the_coo_sees_a_teachers_paid_work_but_does_not_review_it(
         self, client: AsyncClient, caller, hillside: uuid.UUID
     ) -> None:
+        await caller(Role.HEADTEACHER, school_id=hillside)
         paid_work = await disclose(client, await caller(school_id=hillside))
         coo = await caller(Role.COO)
         assert (await read(client, coo, paid_work)).status_code == 200
         response = await review(client, coo, paid_work, outcome="acknowledged")
         assert response.status_code == 403 and "headteacher" in response.json()["detail"]
+
+    async def test_a_school_with_no_headteacher_passes_it_to_the_coo(
+        self, client: AsyncClient, caller, hillside: uuid.UUID
+    ) -> None:
+        paid_work = await disclose(client, await caller(school_id=hillside))
+        response = await review(client, await caller(Role.COO), paid_work, outcome="acknowledged")
+        assert response.status_code == 200 and response.json()["status"] == "acknowledged"
 
     @pytest.mark.parametrize("headteacher", [True, False], ids=["a headteacher", "central staff"])
     async def test_a_headteachers_and_central_staffs_go_to_the_coo(
@@ -163,7 +171,10 @@ class TestWhoReviews:
         discloser = await caller(Role.HEADTEACHER, school_id=hillside) if headteacher else await caller()
         paid_work = await disclose(client, discloser)
         fellow_head = await caller(Role.HEADTEACHER, school_id=hillside)
-        assert (await review(client, fellow_head, paid_work, outcome="acknowledged")).status_code == 404
+        # A headteacher sees the paid work of their own school's people (a fellow headteacher's too)
+        # but reviews none of a headteacher's: 403. Central staff's they do not see at all: 404.
+        refused = await review(client, fellow_head, paid_work, outcome="acknowledged")
+        assert refused.status_code == (403 if headteacher else 404)
         ceo = await caller(Role.CEO)
         assert (await review(client, ceo, paid_work, outcome="acknowledged")).status_code == 404
         response = await review(client, await caller(Role.COO), paid_work, outcome="acknowledged")
@@ -289,12 +300,13 @@ class TestWhoSeesPaidWork:
         head = await caller(Role.HEADTEACHER, school_id=hillside)
         own = await disclose(client, head)
         staff = await disclose(client, await caller(school_id=hillside))
-        await disclose(client, await caller(Role.HEADTEACHER, school_id=hillside))  # the COO's to review
+        # A fellow headteacher's is the COO's to review, but it is their school's: seen.
+        fellow = await disclose(client, await caller(Role.HEADTEACHER, school_id=hillside))
         await disclose(client, await caller(school_id=valley))
         await disclose(client, await caller())
         listed = await client.get(PAID_WORK, headers=head.headers)
         assert listed.status_code == 200
-        assert {p["id"] for p in listed.json()["items"]} == {own["id"], staff["id"]}
+        assert {p["id"] for p in listed.json()["items"]} == {own["id"], staff["id"], fellow["id"]}
 
     @pytest.mark.parametrize(
         ("reader", "sees"), [(Role.CEO, "coo"), (Role.CHAIR, "ceo"), (Role.COO, "everyone")]

@@ -90,3 +90,13 @@ class TestChanging:
         assert named.status_code == 200
         page = await client.get("/register")
         assert page.status_code == 200 and "Valley Schools Trust" in page.text.split("</title>")[0]
+
+    async def test_a_patch_that_changes_nothing_is_not_audited(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        for body in ({}, {"gift_token_limit_gbp": "25.00"}):
+            response = await client.patch(SETTINGS, json=body, headers=admin.headers)
+            assert response.status_code == 200 and response.json() == DEFAULTS
+        trail = await client.get(
+            "/api/v1/audit-events", params={"action": "settings.updated"}, headers=admin.headers
+        )
+        assert trail.status_code == 200 and trail.json()["total"] == 0

@@ -122,6 +122,8 @@ class KindPolicy:
     # Roles that see every record of the kind (the contract's "Who sees what"), besides the
     # register's keepers and auditors, the requester, and whoever may decide it.
     readers: frozenset[Role] = field(default_factory=frozenset)
+    # Roles that see the records of the people of their own school (a headteacher: their paid work).
+    school_readers: frozenset[Role] = field(default_factory=frozenset)
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -146,9 +148,11 @@ POLICIES: dict[Kind, KindPolicy] = {
             Route(Holds(_roles(Role.CEO)), deciders=_roles(Role.CHAIR)),
             Route(Holds(_roles(Role.COO)), deciders=_roles(Role.CEO)),
             Route(Either((Holds(_roles(Role.HEADTEACHER)), NoSchool())), deciders=_roles(Role.COO)),
-            Route(Anyone(), deciders=_roles(Role.HEADTEACHER), same_school=True),
+            # A school with no headteacher (a vacancy): the COO, who decides the headteachers' own.
+            Route(Anyone(), deciders=_roles(Role.HEADTEACHER), same_school=True, fallback=_roles(Role.COO)),
         ),
         readers=_roles(Role.COO),
+        school_readers=_roles(Role.HEADTEACHER),
     ),
 }
 
@@ -211,62 +215,55 @@ def _names(roles: frozenset[Role]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-async def _someone_else_may(session: AsyncSession, roles: frozenset[Role], requester: Requester) -> bool:
-    """Whether an active holder of one of the roles, other than the requester, could decide."""
-    holders = await session.scalars(
-        select(Person.id)
-        .join(PersonRole, PersonRole.person_id == Person.id)
-        .where(
-            PersonRole.role.in_([r.value for r in roles]),
-            Person.active.is_(True),
-            Person.id != requester.id,
-        )
-        .distinct()
-    )
-    return bool(list(holders))
-
-
-async def ensure_may_decide(session: AsyncSession, actor: Actor, kind: Kind, record: Decidable) -> None:
-    """403, saying why, unless the actor may decide this record under the policy."""
-    if record.person_id == actor.id:
-        raise Forbidden("Nobody decides their own request")
-    asking = await requester(session, record.person_id)
-    route = route_for(kind, asking)
-    if route.deciders & actor.roles:
-        if route.same_school and (actor.school_id is None or actor.school_id != asking.school_id):
-            raise Forbidden(f"Only {_names(route.deciders)} of the requester's school decides this request")
-    elif route.fallback & actor.roles:
-        if await _someone_else_may(session, route.deciders, asking):
-            raise Forbidden(
-                f"Only {_names(route.deciders)} decides this request; {_names(route.fallback)} only "
-                f"when {_names(route.deciders)} may not"
-            )
-    else:
-        raise Forbidden(f"Only {_names(route.deciders)} decides this request")
-    reason = await _conflict(session, kind, record, actor.id)
-    if reason is not None:
-        raise Forbidden(reason)
-
-
-async def deciders(session: AsyncSession, kind: Kind, record: Decidable) -> list[uuid.UUID]:
-    """Everyone who may decide the record now (for telling them it waits), never the requester."""
-    asking = await requester(session, record.person_id)
-    route = route_for(kind, asking)
-    roles = route.deciders if await _someone_else_may(session, route.deciders, asking) else route.fallback
+async def _someone_else_may(session: AsyncSession, route: Route, requester: Requester) -> bool:
+    """Whether an active holder of one of the route's decider roles (of the requester's school, when
+    the route says so), other than the requester, could decide."""
     statement = (
         select(Person.id)
         .join(PersonRole, PersonRole.person_id == Person.id)
         .where(
-            PersonRole.role.in_([r.value for r in roles]),
+            PersonRole.role.in_([r.value for r in route.deciders]),
             Person.active.is_(True),
-            Person.id != asking.id,
+            Person.id != requester.id,
         )
-        .distinct()
+        .limit(1)
     )
     if route.same_school:
-        statement = statement.where(Person.school_id == asking.school_id)
-    found = list(await session.scalars(statement))
-    return [person for person in found if await _conflict(session, kind, record, person) is None]
+        statement = statement.where(Person.school_id == requester.school_id)
+    return await session.scalar(statement) is not None
+
+
+def _decides(route: Route, actor: Actor, requester: Requester) -> bool:
+    """The actor holds one of the route's decider roles (in the requester's school, if need be)."""
+    if not route.deciders & actor.roles:
+        return False
+    return not route.same_school or (actor.school_id is not None and actor.school_id == requester.school_id)
+
+
+def _why_not(route: Route, as_fallback: bool) -> str:
+    who = _names(route.deciders) + (" of the requester's school" if route.same_school else "")
+    if not as_fallback:
+        return f"Only {who} decides this request"
+    return f"Only {who} decides this request; {_names(route.fallback)} only when {who} may not"
+
+
+async def ensure_may_decide(session: AsyncSession, actor: Actor, kind: Kind, record: Decidable) -> None:
+    """403, saying why, unless the actor may decide this record under the policy.
+
+    The conflict hook is asked here only: until conflict screening gives it an SQL side too, the
+    approver's queue may list a record its decider is then refused, and a conflicted Chair does not
+    yet pass the CEO's hospitality to the Vice Chair."""
+    if record.person_id == actor.id:
+        raise Forbidden("Nobody decides their own request")
+    asking = await requester(session, record.person_id)
+    route = route_for(kind, asking)
+    if not _decides(route, actor, asking):
+        as_fallback = bool(route.fallback & actor.roles)
+        if not as_fallback or await _someone_else_may(session, route, asking):
+            raise Forbidden(_why_not(route, as_fallback))
+    reason = await _conflict(session, kind, record, actor.id)
+    if reason is not None:
+        raise Forbidden(reason)
 
 
 # ---------------------------------------------------------------- many records (SQL)
@@ -280,30 +277,30 @@ def _may_decide(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement
     for route in POLICIES[kind].routes:
         applies = and_(route.when.sql(person), *(not_(e) for e in earlier))
         earlier.append(route.when.sql(person))
-        if route.deciders & actor.roles:
-            if route.same_school:
-                if actor.school_id is None:
-                    continue
-                applies = and_(applies, person.school_id == actor.school_id)
+        if route.deciders & actor.roles and not route.same_school:
             clauses.append(applies)
-        elif route.fallback & actor.roles:
-            clauses.append(and_(applies, not_(_another_holder(route.deciders, person))))
+        elif route.deciders & actor.roles and actor.school_id is not None:
+            clauses.append(and_(applies, person.school_id == actor.school_id))
+        if route.fallback & actor.roles:
+            clauses.append(and_(applies, not_(_another_holder(route, person))))
     if not clauses:
         return None  # the actor holds no role that decides this kind
     return and_(person.id != actor.id, or_(*clauses))
 
 
-def _another_holder(roles: frozenset[Role], person: type[Person]) -> ColumnElement[bool]:
-    """An active holder of one of the roles, other than the requester, exists."""
+def _another_holder(route: Route, person: type[Person]) -> ColumnElement[bool]:
+    """An active holder of one of the route's decider roles (of the requester's school, when the
+    route says so), other than the requester, exists."""
     holder = aliased(Person)
+    conditions = [
+        PersonRole.role.in_([r.value for r in route.deciders]),
+        holder.active.is_(True),
+        holder.id != person.id,
+    ]
+    if route.same_school:
+        conditions.append(holder.school_id == person.school_id)
     return exists(
-        select(PersonRole.person_id)
-        .join(holder, holder.id == PersonRole.person_id)
-        .where(
-            PersonRole.role.in_([r.value for r in roles]),
-            holder.active.is_(True),
-            holder.id != person.id,
-        )
+        select(PersonRole.person_id).join(holder, holder.id == PersonRole.person_id).where(*conditions)
     )
 
 
@@ -317,8 +314,12 @@ def visible(kind: Kind, actor: Actor, owner: Any, person: type[Person]) -> Colum
     its requester `person` (joined by the caller); None when the actor sees them all."""
     if reads_all(kind, actor):
         return None
-    may = _may_decide(kind, actor, person)
-    return owner == actor.id if may is None else or_(owner == actor.id, may)
+    seen: list[ColumnElement[bool]] = [owner == actor.id]
+    if (may := _may_decide(kind, actor, person)) is not None:
+        seen.append(may)
+    if POLICIES[kind].school_readers & actor.roles and actor.school_id is not None:
+        seen.append(person.school_id == actor.school_id)
+    return or_(*seen)
 
 
 def decidable(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement[bool] | None:

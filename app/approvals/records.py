@@ -35,6 +35,26 @@ async def get(session: AsyncSession, kind: Kind, model: type[R], actor: Actor, r
     return found
 
 
+async def to_decide(
+    session: AsyncSession, kind: Kind, model: type[R], actor: Actor, record_id: uuid.UUID
+) -> R:
+    """A record the caller may see (else 404) and decide (else 403, saying why). Routes take it as a
+    dependency, so that authorisation is settled before the body is judged (the contract); the
+    decision itself checks the policy again, so no caller of the service can skip it."""
+    record = await get(session, kind, model, actor, record_id)
+    await policy.ensure_may_decide(session, actor, kind, record)
+    return record
+
+
+async def owned(
+    session: AsyncSession, kind: Kind, model: type[R], actor: Actor, record_id: uuid.UUID, doing: str
+) -> R:
+    """A record the caller may see (else 404) and asked for themselves (else 403), as a dependency."""
+    record = await get(session, kind, model, actor, record_id)
+    ensure_owner(record, actor, doing)
+    return record
+
+
 def ensure_keeps_register(kind: Kind, actor: Actor, what: str) -> None:
     """The whole register of a kind (a CSV for the board pack) is for those who see all of it."""
     if not policy.reads_all(kind, actor):

@@ -1,12 +1,9 @@
-import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
 
 from app.approvals import queue
-from app.approvals.policy import Kind
+from app.approvals.schemas import PendingItem
 from app.auth.dependencies import SignedIn
 from app.core.deps import Session
 from app.core.responses import responses
@@ -14,16 +11,6 @@ from app.core.schemas import Page, PageParams, page_params
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-class PendingItem(BaseModel):
-    kind: Kind
-    id: uuid.UUID
-    person_id: uuid.UUID
-    person_name: str
-    summary: str
-    submitted_at: datetime
-    flags: list[str]
 
 
 @router.get("/pending", response_model=Page[PendingItem], responses=responses(401, 422))

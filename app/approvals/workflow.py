@@ -54,9 +54,9 @@ async def move(
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"This {workflow.noun} was changed by someone else a moment ago; reload it")
     await session.refresh(record)
-    await audit_service.record(
-        session, actor, f"{record.audit_type}.{action}", record, before=before, owner=record.person_id
-    )
+    # No owner here: acting_for means someone acted *for* the requester (the clerk submitting on their
+    # behalf), and a decider decides, not on the requester's behalf.
+    await audit_service.record(session, actor, f"{record.audit_type}.{action}", record, before=before)
 
 
 async def decide(

@@ -19,6 +19,3 @@ class Actor:
 
     def has(self, permission: Permission) -> bool:
         return permission in self.permissions
-
-    def holds(self, role: Role) -> bool:
-        return role in self.roles

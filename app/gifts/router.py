@@ -12,6 +12,7 @@ from app.core.deps import Session
 from app.core.responses import responses
 from app.core.schemas import Day, Page, PageParams, page_params
 from app.gifts import service
+from app.gifts.models import Gift
 from app.gifts.schemas import GiftCreate, GiftRead, GiftStatus
 from app.people import service as people_service
 
@@ -36,7 +37,14 @@ def gift_filter(
 Filters = Annotated[RecordFilter, Depends(gift_filter)]
 
 
-@router.post("/gifts", status_code=201, response_model=GiftRead, responses=responses(401, 403, 415, 422))
+async def gift_to_decide(actor: SignedIn, session: Session, gift_id: uuid.UUID) -> Gift:
+    return await service.to_decide(session, actor, gift_id)
+
+
+GiftToDecide = Annotated[Gift, Depends(gift_to_decide)]
+
+
+@router.post("/gifts", status_code=201, response_model=GiftRead, responses=responses(401, 415, 422))
 async def record_gift(actor: SignedIn, session: Session, data: GiftCreate) -> GiftRead:
     """Record a gift offered, accepted or declined: a small token is recorded; cash, or more than the
     trust's token limit from one donor in 12 months, waits for the Director of HR or of Finance."""
@@ -80,8 +88,8 @@ async def get_gift(actor: SignedIn, session: Session, gift_id: uuid.UUID) -> Gif
     "/gifts/{gift_id}/decision", response_model=GiftRead, responses=responses(401, 403, 404, 409, 415, 422)
 )
 async def decide_gift(
-    actor: SignedIn, session: Session, gift_id: uuid.UUID, data: DecisionCreate
+    actor: SignedIn, session: Session, gift: GiftToDecide, data: DecisionCreate
 ) -> GiftRead:
     """Approve a gift waiting for review, or reject it (a note saying why is required)."""
-    gift = await service.decide_gift(session, actor, gift_id, data.decision == "approve", data.note)
+    await service.decide_gift(session, actor, gift, data.decision == "approve", data.note)
     return service.view(gift)

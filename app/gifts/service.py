@@ -16,6 +16,7 @@ from app.approvals.workflow import Workflow, decide
 from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock, money
+from app.core.errors import Unprocessable
 from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.gifts.models import Gift
@@ -93,6 +94,9 @@ async def record(session: AsyncSession, actor: Actor, data: GiftCreate) -> Gift:
     person_id = await people_service.declarant_for(session, actor, data.person_id)
     key = donor_key(data.donor_name, data.donor_organisation)
     offered_on = data.offered_on or clock.today()
+    if offered_on > clock.today():
+        # A gift is recorded once offered: a date ahead would sit outside every 12 months counted so far.
+        raise Unprocessable("offered_on may not be in the future", loc=("body", "offered_on"))
     await _serialise_donor(session, key)
     status, flags = await _status_and_flags(session, data, key, offered_on)
     now = clock.now()
@@ -131,12 +135,15 @@ async def register(session: AsyncSession, actor: Actor, filters: records.RecordF
     )
 
 
+async def to_decide(session: AsyncSession, actor: Actor, gift_id: uuid.UUID) -> Gift:
+    return await records.to_decide(session, Kind.GIFT, Gift, actor, gift_id)
+
+
 async def decide_gift(
-    session: AsyncSession, actor: Actor, gift_id: uuid.UUID, approve: bool, note: str | None
+    session: AsyncSession, actor: Actor, gift: Gift, approve: bool, note: str | None
 ) -> Gift:
     """The Director of HR or of Finance and Governance (never the recipient) decides a gift waiting
     for review; a rejected gift is to be returned or donated."""
-    gift = await get(session, actor, gift_id)
     await decide(session, actor, WORKFLOW, gift, "approved" if approve else "rejected", note)
     return gift
 

@@ -46,6 +46,25 @@ def hospitality_filter(
 Filters = Annotated[RecordFilter, Depends(hospitality_filter)]
 
 
+# Authorisation before the body (the contract): these load the record, and refuse with 404 or 403,
+# before FastAPI judges what was sent.
+async def request_to_decide(actor: SignedIn, session: Session, request_id: uuid.UUID) -> HospitalityRequest:
+    return await service.to_decide(session, actor, request_id)
+
+
+async def request_to_withdraw(actor: SignedIn, session: Session, request_id: uuid.UUID) -> HospitalityRequest:
+    return await service.own_request(session, actor, request_id, "withdraw this request")
+
+
+async def request_to_complete(actor: SignedIn, session: Session, request_id: uuid.UUID) -> HospitalityRequest:
+    return await service.own_request(session, actor, request_id, "record what happened at the event")
+
+
+RequestToDecide = Annotated[HospitalityRequest, Depends(request_to_decide)]
+RequestToWithdraw = Annotated[HospitalityRequest, Depends(request_to_withdraw)]
+RequestToComplete = Annotated[HospitalityRequest, Depends(request_to_complete)]
+
+
 @router.post(
     REQUESTS, status_code=201, response_model=HospitalityRead, responses=responses(401, 403, 415, 422)
 )
@@ -107,11 +126,11 @@ async def get_hospitality_request(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 async def decide_hospitality_request(
-    actor: SignedIn, session: Session, request_id: uuid.UUID, data: DecisionCreate
+    actor: SignedIn, session: Session, request: RequestToDecide, data: DecisionCreate
 ) -> HospitalityRead:
     """Approve a submitted request, or reject it (a note saying why is required); only whom the
     approval policy names, never the requester."""
-    request = await service.decide_request(session, actor, request_id, data.decision == "approve", data.note)
+    await service.decide_request(session, actor, request, data.decision == "approve", data.note)
     return service.view(request)
 
 
@@ -123,12 +142,12 @@ async def decide_hospitality_request(
 async def withdraw_hospitality_request(
     actor: SignedIn,
     session: Session,
-    request_id: uuid.UUID,
+    request: RequestToWithdraw,
     # A default rather than `| None`: the body may be empty, null or {} (as for ending an interest).
     data: Annotated[HospitalityWithdraw, Body()] = HospitalityWithdraw(),
 ) -> HospitalityRead:
     """The requester withdraws their request while nobody has decided it."""
-    return service.view(await service.withdraw(session, actor, request_id))
+    return service.view(await service.withdraw(session, actor, request))
 
 
 @router.post(
@@ -137,8 +156,8 @@ async def withdraw_hospitality_request(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 async def record_hospitality_outcome(
-    actor: SignedIn, session: Session, request_id: uuid.UUID, data: HospitalityOutcome
+    actor: SignedIn, session: Session, request: RequestToComplete, data: HospitalityOutcome
 ) -> HospitalityRead:
     """The requester records whether they attended an approved event and what it was worth, on or
     after the event's day (earlier: 409)."""
-    return service.view(await service.record_outcome(session, actor, request_id, data))
+    return service.view(await service.record_outcome(session, actor, request, data))

@@ -108,30 +108,37 @@ async def register(
     return list(await session.scalars(ordered))
 
 
+async def to_decide(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> HospitalityRequest:
+    return await records.to_decide(session, Kind.HOSPITALITY, HospitalityRequest, actor, request_id)
+
+
+async def own_request(
+    session: AsyncSession, actor: Actor, request_id: uuid.UUID, doing: str
+) -> HospitalityRequest:
+    return await records.owned(session, Kind.HOSPITALITY, HospitalityRequest, actor, request_id, doing)
+
+
 async def decide_request(
-    session: AsyncSession, actor: Actor, request_id: uuid.UUID, approve: bool, note: str | None
+    session: AsyncSession, actor: Actor, request: HospitalityRequest, approve: bool, note: str | None
 ) -> HospitalityRequest:
     """The CEO, the COO or the Chair authorises or refuses a submitted request, as the policy names
     them (the CEO's own by the Chair, the Chair's by the CEO or COO, nobody their own)."""
-    request = await get(session, actor, request_id)
     await decide(session, actor, WORKFLOW, request, "approved" if approve else "rejected", note)
     return request
 
 
-async def withdraw(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> HospitalityRequest:
+async def withdraw(session: AsyncSession, actor: Actor, request: HospitalityRequest) -> HospitalityRequest:
     """The requester withdraws a request nobody has decided yet."""
-    request = await get(session, actor, request_id)
     records.ensure_owner(request, actor, "withdraw this request")
     await move(session, actor, WORKFLOW, request, "withdrawn")
     return request
 
 
 async def record_outcome(
-    session: AsyncSession, actor: Actor, request_id: uuid.UUID, outcome: HospitalityOutcome
+    session: AsyncSession, actor: Actor, request: HospitalityRequest, outcome: HospitalityOutcome
 ) -> HospitalityRequest:
     """The requester says whether they attended an approved event and what it was worth, on or after
     its day (the trust's date)."""
-    request = await get(session, actor, request_id)
     records.ensure_owner(request, actor, "record what happened at the event")
     WORKFLOW.target(request.status, "completed")  # the state's 409 before the date's
     if clock.today() < request.event_date:

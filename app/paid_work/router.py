@@ -9,6 +9,7 @@ from app.core.deps import Session
 from app.core.responses import responses
 from app.core.schemas import Day, Page, PageParams, page_params
 from app.paid_work import service
+from app.paid_work.models import PaidWork
 from app.paid_work.schemas import PaidWorkCreate, PaidWorkRead, PaidWorkStatus, ReviewCreate
 
 router = APIRouter(prefix="/api/v1", tags=["paid work"])
@@ -50,13 +51,21 @@ async def get_paid_work(actor: SignedIn, session: Session, paid_work_id: uuid.UU
     return service.view(await service.get(session, actor, paid_work_id))
 
 
+async def paid_work_to_review(actor: SignedIn, session: Session, paid_work_id: uuid.UUID) -> PaidWork:
+    """Authorisation before the body (the contract): 404 or 403 before what was sent is judged."""
+    return await service.to_review(session, actor, paid_work_id)
+
+
 @router.post(
     "/paid-work/{paid_work_id}/review",
     response_model=PaidWorkRead,
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 async def review_paid_work(
-    actor: SignedIn, session: Session, paid_work_id: uuid.UUID, data: ReviewCreate
+    actor: SignedIn,
+    session: Session,
+    paid_work: Annotated[PaidWork, Depends(paid_work_to_review)],
+    data: ReviewCreate,
 ) -> PaidWorkRead:
     """Acknowledge paid work disclosed, or raise a concern (a note saying what it is is required)."""
-    return service.view(await service.review(session, actor, paid_work_id, data))
+    return service.view(await service.review(session, actor, paid_work, data))

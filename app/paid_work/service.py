@@ -78,12 +78,13 @@ async def list_paid_work(
     return await paginate(session, _listed(actor, filters), page, PaidWork.submitted_at.desc(), PaidWork.id)
 
 
-async def review(
-    session: AsyncSession, actor: Actor, paid_work_id: uuid.UUID, data: ReviewCreate
-) -> PaidWork:
+async def to_review(session: AsyncSession, actor: Actor, paid_work_id: uuid.UUID) -> PaidWork:
+    return await records.to_decide(session, Kind.PAID_WORK, PaidWork, actor, paid_work_id)
+
+
+async def review(session: AsyncSession, actor: Actor, paid_work: PaidWork, data: ReviewCreate) -> PaidWork:
     """The reviewer the policy names (never the person themselves) acknowledges the paid work or
     raises a concern, once."""
-    paid_work = await get(session, actor, paid_work_id)
     await decide(session, actor, WORKFLOW, paid_work, OUTCOMES[data.outcome], data.note)
     return paid_work
 

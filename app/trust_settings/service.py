@@ -35,7 +35,7 @@ def trust_name_of(row: TrustSettings) -> str:
 
 
 async def update(session: AsyncSession, actor: Actor, data: TrustSettingsUpdate) -> TrustSettingsRead:
-    """Only the values sent change (null is refused); the change and who made it are audited."""
+    """Only the values sent change (null is refused); a change, and who made it, is audited."""
     changes = data.changes()
     for name, value in changes.items():
         if value is None:
@@ -47,6 +47,8 @@ async def update(session: AsyncSession, actor: Actor, data: TrustSettingsUpdate)
             setattr(row, name.removesuffix("_gbp") + "_pence", money.to_pence(value))
         else:
             setattr(row, name, value)
+    if row.audit_view() == before:
+        return view(row)  # nothing changed: nothing to stamp or audit
     row.updated_by, row.updated_at = actor.id, clock.now()
     await session.flush()
     await audit_service.record(session, actor, "settings.updated", row, before=before)
