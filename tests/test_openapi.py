@@ -127,7 +127,7 @@ def route_permissions() -> dict[tuple[str, str], Permission]:
     found = {}
     for context in iter_route_contexts(create_app().routes):
         if isinstance(context.original_route, APIRoute) and context.original_route.include_in_schema:
-            (permission,) = declared_permissions(context.dependant)
+            (permission,) = set(declared_permissions(context.dependant))
             for method in context.methods:
                 found[(method.lower(), context.path_format)] = permission
     return found
