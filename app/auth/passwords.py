@@ -1,11 +1,20 @@
-"""Argon2id password hashing (pwdlib), off the event loop, a few at a time; the cost is a setting."""
+"""Argon2id password hashing (pwdlib), off the event loop, a few at a time, at a lower priority.
+
+A flood of sign-ins (guessed passwords from many addresses) is argon2 work: 64 MiB and several
+threads each. Left to compete as equals, those threads took most of the CPU from the event loop, and
+a trustee's write waited seconds behind them. So hashing runs in threads of its own whose priority
+is lowered (their lanes inherit it): the rest of the service comes first, sign-ins queue, and past
+the queue a sign-in is a 503 to retry.
+"""
 
 import asyncio
-import weakref
+import logging
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-import anyio.to_thread
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -13,6 +22,16 @@ from app.core.errors import ServiceUnavailable
 from app.core.settings import Settings
 
 T = TypeVar("T")
+logger = logging.getLogger("probity")
+
+
+def _lower_priority(niceness: int) -> None:
+    """Make this (hashing) thread yield to the others; Linux treats each thread on its own."""
+    if niceness and hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        except OSError:  # not allowed here: hashing still works, only at the usual priority
+            logger.warning("could not lower the priority of the password hashing thread")
 
 
 class Passwords:
@@ -28,27 +47,29 @@ class Passwords:
         )
         # Verified when an email is unknown, so a wrong email costs as long as a wrong password.
         self._dummy = self._hash.hash("probity-timing-equaliser")
-        self._concurrency = settings.password_hash_concurrency
-        self._queue = settings.password_hash_queue
-        # One limiter per event loop: anyio's limiter belongs to the loop it was made on.
-        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-            weakref.WeakKeyDictionary()
+        self._capacity = settings.password_hash_concurrency + settings.password_hash_queue
+        self._in_flight = 0
+        self._threads = ThreadPoolExecutor(
+            max_workers=settings.password_hash_concurrency,
+            thread_name_prefix="probity-argon2",
+            initializer=_lower_priority,
+            initargs=(settings.password_hash_niceness,),
         )
 
-    def _limiter(self) -> anyio.CapacityLimiter:
-        loop = asyncio.get_running_loop()
-        limiter = self._limiters.get(loop)
-        if limiter is None:
-            limiter = self._limiters[loop] = anyio.CapacityLimiter(self._concurrency)
-        return limiter
+    def ensure_capacity(self) -> None:
+        """503 now when the queue is full, before a sign-in spends anything else on its way there."""
+        if self._in_flight >= self._capacity:
+            raise ServiceUnavailable("Too many sign-ins at once; try again in a moment", 1)
 
     async def _run(self, work: Callable[..., T], *args: str) -> T:
-        """Each hash takes 64 MiB and most of a core: a few run at once, a queue waits, and past the
-        queue the caller is told to come back (503) instead of the machine running out of memory."""
-        limiter = self._limiter()
-        if limiter.statistics().tasks_waiting >= self._queue:
-            raise ServiceUnavailable("Too many sign-ins at once; try again in a moment", 1)
-        return await anyio.to_thread.run_sync(work, *args, limiter=limiter)
+        """A few hashes run at once, the queue waits, and past it the caller is told to come back
+        (503) instead of the machine running out of memory."""
+        self.ensure_capacity()
+        self._in_flight += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
+        finally:
+            self._in_flight -= 1
 
     async def hash(self, password: str) -> str:
         """The argon2id hash of a password, computed in a worker thread."""

@@ -80,6 +80,7 @@ async def login(transactions: Transactions, email: str, password: str, host: str
     that address, for a while (and an address that fails across many accounts, everywhere)."""
     # Compared as stored: a domain typed in Unicode is the same account as its punycode form.
     attempt = _Attempt(text.email_key(email)[:EMAIL_MAX], client_key(host))
+    get_passwords().ensure_capacity()  # a flood meets its 503 before it costs a database read
     async with transactions.session(write=False) as session:
         locks = await _locks(session, attempt, clock.now())
         person = (

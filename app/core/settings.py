@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # and beyond the queue's length a login is a 503 rather than a pile-up.
     password_hash_concurrency: int = Field(default=2, ge=1)
     password_hash_queue: int = Field(default=16, ge=0)
+    # How far below the rest of the service hashing runs (Unix nice: 0 same, 19 lowest).
+    password_hash_niceness: int = Field(default=10, ge=0, le=19)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 1024 * 1024
     sqlite_busy_timeout_ms: int = 10_000
