@@ -29,7 +29,8 @@ class Workflow:
         try:
             return self.moves[(status, action)]
         except KeyError:
-            raise Conflict(f"A {self.noun} that is {status.replace('_', ' ')} cannot be {action}") from None
+            now, then = status.replace("_", " "), action.replace("_", " ")
+            raise Conflict(f"A {self.noun} that is {now} cannot be {then}") from None
 
 
 async def move(
