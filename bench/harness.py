@@ -137,3 +137,34 @@ async def declare_interests_until(
             tally.add(str(response.status_code), started)
         except httpx.HTTPError as exc:
             tally.add(type(exc).__name__, started)
+
+
+async def people_with_tokens(url: str, trustees: int, *, clerk: bool = False) -> list[str]:
+    """Trustees (after a governance clerk, when asked) made through the app's own service, each with
+    a bearer header's token minted with the server's key (KEYS)."""
+    # Imported here: the benchmarks set the environment before the app reads its settings.
+    from app.auth.permissions import Role
+    from app.auth.tokens import TokenService
+    from app.core.db import Database, create_engine
+    from app.core.settings import get_settings
+    from app.people import service as people_service
+    from app.people.governance import GovernanceRole
+    from app.people.schemas import PersonCreate
+
+    wanted = [PersonCreate(email="clerk@bench.test", full_name="Bench Clerk", roles=[Role.GOVERNANCE_ADMIN])]
+    wanted = wanted[: 1 if clerk else 0] + [
+        PersonCreate(
+            email=f"trustee{n}@bench.test",
+            full_name=f"Trustee {n}",
+            governance_roles=[GovernanceRole.TRUSTEE],
+        )
+        for n in range(trustees)
+    ]
+    database = Database(create_engine(url=url))
+    try:
+        async with database.session(write=True) as session:
+            made = await people_service.create_people(session, None, [(person, None) for person in wanted])
+    finally:
+        await database.dispose()
+    tokens = TokenService(get_settings())
+    return [tokens.issue(person.id, 0).access_token for person in made]

@@ -31,35 +31,10 @@ from pathlib import Path
 
 import httpx
 
-from app.auth.tokens import TokenService
 from app.cli import migrate
-from app.core.db import Database, create_engine
-from app.core.settings import get_settings
-from app.people import service as people_service
-from app.people.governance import GovernanceRole
-from app.people.schemas import PersonCreate
-from bench.harness import Tally, bench_database, declare_interests_until, server
+from bench.harness import Tally, bench_database, declare_interests_until, people_with_tokens, server
 
 TARGET_P95_MS = 1000.0
-
-
-async def seed(url: str, trustees: int) -> list[str]:
-    database = Database(create_engine(url=url))
-    try:
-        async with database.session(write=True) as session:
-            made = await people_service.create_people(
-                session,
-                None,
-                [
-                    (PersonCreate(email=f"trustee{n}@bench.test", full_name=f"Trustee {n}",
-                                  governance_roles=[GovernanceRole.TRUSTEE]), None)
-                    for n in range(trustees)
-                ],
-            )  # fmt: skip
-    finally:
-        await database.dispose()
-    tokens = TokenService(get_settings())
-    return [tokens.issue(person.id, 0).access_token for person in made]
 
 
 async def guess_until(
@@ -98,7 +73,7 @@ async def phase(base: str, tokens: list[str], logins: int, seconds: float) -> tu
 
 
 async def run(url: str, seconds: float, logins: int, trustees: int) -> int:
-    tokens = await seed(url, trustees)
+    tokens = await people_with_tokens(url, trustees)
     with (
         tempfile.TemporaryDirectory() as folder,
         server(url, Path(folder) / "server.log", PROBITY_TRUSTED_PROXIES="127.0.0.1") as base,

@@ -25,15 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from app.auth.permissions import Role
-from app.auth.tokens import TokenService
 from app.cli import migrate
-from app.core.db import Database, create_engine
-from app.core.settings import get_settings
-from app.people import service as people_service
-from app.people.governance import GovernanceRole
-from app.people.schemas import PersonCreate
-from bench.harness import Tally, bench_database, declare_interests_until, server
+from bench.harness import Tally, bench_database, declare_interests_until, people_with_tokens, server
 
 TARGET_S = 10.0
 FIRST = ("Alex", "Sam", "Priya", "Tom", "Aisha", "Chen", "Maria", "Owen", "Fatima", "Jo", "Ravi", "Ella")
@@ -48,29 +41,6 @@ def people_csv(rows: int, rng: random.Random) -> bytes:
         role = "local_governor" if n % 20 == 0 else "staff"
         lines.append(f"p{n:05d}@t.test,{rng.choice(FIRST)} {rng.choice(LAST)},{rng.choice(SCHOOLS)},{role}")
     return ("\n".join(lines) + "\n").encode()
-
-
-async def seed(url: str, trustees: int) -> tuple[str, list[str]]:
-    """An admin and the trustees, with tokens minted by the server's own key."""
-    database = Database(create_engine(url=url))
-    try:
-        async with database.session(write=True) as session:
-            made = await people_service.create_people(
-                session,
-                None,
-                [(PersonCreate(email="clerk@bench.test", full_name="Bench Clerk",
-                               roles=[Role.GOVERNANCE_ADMIN]), None)]
-                + [
-                    (PersonCreate(email=f"trustee{n}@bench.test", full_name=f"Trustee {n}",
-                                  governance_roles=[GovernanceRole.TRUSTEE]), None)
-                    for n in range(trustees)
-                ],
-            )  # fmt: skip
-    finally:
-        await database.dispose()
-    tokens = TokenService(get_settings())
-    admin, *rest = (tokens.issue(person.id, 0).access_token for person in made)
-    return admin, rest
 
 
 async def trustees_writing(
@@ -107,7 +77,7 @@ async def timed_import(base: str, admin: str, content: bytes) -> tuple[float, ht
 
 
 async def run(url: str, rows: int, trustees: int) -> int:
-    admin, tokens = await seed(url, trustees)
+    admin, *tokens = await people_with_tokens(url, trustees, clerk=True)
     content = people_csv(rows, random.Random(7))
     with tempfile.TemporaryDirectory() as folder, server(url, Path(folder) / "server.log") as base:
         baseline = await trustees_writing(base, tokens, None, seconds=10)

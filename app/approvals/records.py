@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.approvals import policy
 from app.approvals.models import Submitted
 from app.approvals.policy import Kind
+from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core.errors import Forbidden, NotFound
 from app.people.models import Person
@@ -25,6 +26,15 @@ def readable(kind: Kind, model: type[R], actor: Actor) -> Select[R]:
     statement = select(model).join(Person, Person.id == model.person_id)
     condition = policy.visible(kind, actor, model.person_id, Person)
     return statement if condition is None else statement.where(condition)
+
+
+async def add(session: AsyncSession, actor: Actor, record: R, action: str) -> R:
+    """Store a record just submitted and audit it; the trail says whom the actor acted for (the
+    clerk may submit for someone)."""
+    session.add(record)
+    await session.flush()
+    await audit_service.record(session, actor, action, record, owner=record.person_id)
+    return record
 
 
 async def get(session: AsyncSession, kind: Kind, model: type[R], actor: Actor, record_id: uuid.UUID) -> R:

@@ -13,7 +13,6 @@ from app.approvals import records
 from app.approvals.policy import Kind
 from app.approvals.queue import QueueSource, Waiting
 from app.approvals.workflow import Workflow, decide
-from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock, money
 from app.core.errors import Unprocessable
@@ -107,10 +106,7 @@ async def record(session: AsyncSession, actor: Actor, data: GiftCreate) -> Gift:
         is_cash=data.is_cash, status=status, flags=flags, created_by=actor.id, created_at=now,
         submitted_at=now, updated_at=now,
     )  # fmt: skip
-    session.add(gift)
-    await session.flush()
-    await audit_service.record(session, actor, "gift.recorded", gift, owner=person_id)
-    return gift
+    return await records.add(session, actor, gift, "gift.recorded")
 
 
 async def get(session: AsyncSession, actor: Actor, gift_id: uuid.UUID) -> Gift:

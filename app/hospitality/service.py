@@ -12,7 +12,6 @@ from app.approvals import records
 from app.approvals.policy import Kind
 from app.approvals.queue import QueueSource, Waiting
 from app.approvals.workflow import Workflow, decide, move
-from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock, money
 from app.core.errors import Conflict
@@ -74,10 +73,7 @@ async def submit(session: AsyncSession, actor: Actor, data: HospitalityCreate) -
         status=HospitalityStatus.SUBMITTED, flags=flags,
         created_by=actor.id, created_at=now, submitted_at=now, updated_at=now,
     )  # fmt: skip
-    session.add(request)
-    await session.flush()
-    await audit_service.record(session, actor, "hospitality_request.submitted", request, owner=person_id)
-    return request
+    return await records.add(session, actor, request, "hospitality_request.submitted")
 
 
 async def get(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> HospitalityRequest:

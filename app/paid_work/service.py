@@ -11,7 +11,6 @@ from app.approvals import records
 from app.approvals.policy import Kind
 from app.approvals.queue import QueueSource, Waiting
 from app.approvals.workflow import Workflow, decide
-from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock
 from app.core.errors import Unprocessable
@@ -56,10 +55,7 @@ async def submit(session: AsyncSession, actor: Actor, data: PaidWorkCreate) -> P
         status=PaidWorkStatus.SUBMITTED, flags=[], created_by=actor.id, created_at=now, submitted_at=now,
         updated_at=now,
     )  # fmt: skip
-    session.add(paid_work)
-    await session.flush()
-    await audit_service.record(session, actor, "paid_work.submitted", paid_work, owner=person_id)
-    return paid_work
+    return await records.add(session, actor, paid_work, "paid_work.submitted")
 
 
 async def get(session: AsyncSession, actor: Actor, paid_work_id: uuid.UUID) -> PaidWork:
