@@ -275,8 +275,9 @@ def _may_decide(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement
     clauses: list[ColumnElement[bool]] = []
     earlier: list[ColumnElement[bool]] = []
     for route in POLICIES[kind].routes:
-        applies = and_(route.when.sql(person), *(not_(e) for e in earlier))
-        earlier.append(route.when.sql(person))
+        condition = route.when.sql(person)
+        applies = and_(condition, *(not_(e) for e in earlier))
+        earlier.append(condition)
         if route.deciders & actor.roles and not route.same_school:
             clauses.append(applies)
         elif route.deciders & actor.roles and actor.school_id is not None:

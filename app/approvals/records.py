@@ -14,6 +14,7 @@ from app.approvals.models import Submitted
 from app.approvals.policy import Kind
 from app.audit import service as audit_service
 from app.auth.actor import Actor
+from app.core import clock
 from app.core.errors import Forbidden, NotFound
 from app.people.models import Person
 
@@ -29,8 +30,10 @@ def readable(kind: Kind, model: type[R], actor: Actor) -> Select[R]:
 
 
 async def add(session: AsyncSession, actor: Actor, record: R, action: str) -> R:
-    """Store a record just submitted and audit it; the trail says whom the actor acted for (the
-    clerk may submit for someone)."""
+    """Stamp a record just submitted (who made it, when), store it and audit it; the trail says
+    whom the actor acted for (the clerk may submit for someone)."""
+    now = clock.now()
+    record.created_by, record.created_at, record.submitted_at, record.updated_at = actor.id, now, now, now
     session.add(record)
     await session.flush()
     await audit_service.record(session, actor, action, record, owner=record.person_id)

@@ -25,9 +25,6 @@ def csv_download(description: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": description, "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
-CSV_RESPONSE = csv_download("A CSV download")
-
-
 def attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 

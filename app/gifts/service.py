@@ -98,13 +98,11 @@ async def record(session: AsyncSession, actor: Actor, data: GiftCreate) -> Gift:
         raise Unprocessable("offered_on may not be in the future", loc=("body", "offered_on"))
     await _serialise_donor(session, key)
     status, flags = await _status_and_flags(session, data, key, offered_on)
-    now = clock.now()
     gift = Gift(
         id=uuid.uuid4(), person_id=person_id, donor_name=data.donor_name,
         donor_organisation=data.donor_organisation or None, donor_key=key, description=data.description,
         value_pence=money.to_pence(data.value_gbp), offered_on=offered_on, accepted=data.accepted,
-        is_cash=data.is_cash, status=status, flags=flags, created_by=actor.id, created_at=now,
-        submitted_at=now, updated_at=now,
+        is_cash=data.is_cash, status=status, flags=flags,
     )  # fmt: skip
     return await records.add(session, actor, gift, "gift.recorded")
 

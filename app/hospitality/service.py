@@ -64,14 +64,12 @@ async def submit(session: AsyncSession, actor: Actor, data: HospitalityCreate) -
     """Ask for hospitality to be authorised (one's own; the clerk may ask for anyone)."""
     person_id = await people_service.declarant_for(session, actor, data.person_id)
     flags = flags_for(data.event_date, data.invitation_type, clock.today())
-    now = clock.now()
     request = HospitalityRequest(
         id=uuid.uuid4(), person_id=person_id, provider_name=data.provider_name,
         provider_organisation=data.provider_organisation or None, event_description=data.event_description,
         event_date=data.event_date, estimated_value_pence=money.to_pence(data.estimated_value_gbp),
         invitation_type=data.invitation_type, business_justification=data.business_justification,
         status=HospitalityStatus.SUBMITTED, flags=flags,
-        created_by=actor.id, created_at=now, submitted_at=now, updated_at=now,
     )  # fmt: skip
     return await records.add(session, actor, request, "hospitality_request.submitted")
 

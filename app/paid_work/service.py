@@ -47,13 +47,11 @@ async def submit(session: AsyncSession, actor: Actor, data: PaidWorkCreate) -> P
     start_date = data.start_date or clock.today()
     if data.end_date is not None and data.end_date < start_date:
         raise Unprocessable("end_date is before start_date", loc=("body", "end_date"))
-    now = clock.now()
     paid_work = PaidWork(
         id=uuid.uuid4(), person_id=person_id, employer=data.employer, role=data.role,
         hours_per_week=data.hours_per_week, start_date=start_date, end_date=data.end_date,
         description=_stated(data.description), potential_conflict=_stated(data.potential_conflict),
-        status=PaidWorkStatus.SUBMITTED, flags=[], created_by=actor.id, created_at=now, submitted_at=now,
-        updated_at=now,
+        status=PaidWorkStatus.SUBMITTED, flags=[],
     )  # fmt: skip
     return await records.add(session, actor, paid_work, "paid_work.submitted")
 
