@@ -1,5 +1,5 @@
-"""The `probity` command: serve, migrate, create-admin, import-people, backup, restore, openapi. No
-business rules here."""
+"""The `probity` command: serve, migrate, rekey, create-admin, import-people, backup, restore, openapi.
+No business rules here."""
 
 import argparse
 import asyncio
@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     refuse_development_keys_beyond_loopback(get_settings(), args.host)
     migrate()
+    _rekey(force=False)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -130,6 +131,32 @@ async def _check_restored_trail() -> int:
 def _migrate(_args: argparse.Namespace) -> int:
     migrate()
     print("database is at the newest revision")
+    _rekey(force=False)
+    return 0
+
+
+def _rekey(*, force: bool) -> None:
+    """Organisation keys made again when app.interests.normalise changed (or always, with force)."""
+    print(asyncio.run(_run_rekey(force)) or "organisation keys are up to date")
+
+
+async def _run_rekey(force: bool) -> str | None:
+    from app.conflicts import rekey
+    from app.core.db import get_database, session_scope
+    from app.main import wire_domains
+
+    wire_domains()  # rekeying screens waiting hospitality requests again
+    try:
+        async with session_scope() as session:
+            done = await (rekey.rekey(session) if force else rekey.rekey_if_stale(session))
+    finally:
+        await get_database().dispose()
+    return None if done is None else str(done)
+
+
+def _rekey_command(_args: argparse.Namespace) -> int:
+    migrate()
+    _rekey(force=True)
     return 0
 
 
@@ -141,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(run=_serve)
+    commands.add_parser(
+        "rekey", help="make every organisation name's matching keys again (after the normal form changed)"
+    ).set_defaults(run=_rekey_command)
     commands.add_parser("migrate", help="upgrade the database to the newest revision").set_defaults(
         run=_migrate
     )

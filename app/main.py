@@ -13,6 +13,8 @@ from app.approvals import queue
 from app.approvals.router import router as approvals_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.conflicts import screening
+from app.conflicts.router import router as conflicts_router
 from app.core import openapi
 from app.core.db import get_database
 from app.core.errors import install_error_handlers
@@ -24,6 +26,7 @@ from app.gifts.router import router as gifts_router
 from app.health.router import router as health_router
 from app.hospitality import service as hospitality_service
 from app.hospitality.router import router as hospitality_router
+from app.interests import service as interests_service
 from app.interests.router import router as interests_router
 from app.paid_work import service as paid_work_service
 from app.paid_work.router import router as paid_work_router
@@ -42,6 +45,7 @@ ROUTERS = (
     gifts_router,
     hospitality_router,
     paid_work_router,
+    conflicts_router,
     trust_settings_router,
     approvals_router,
     audit_router,
@@ -53,6 +57,17 @@ ROUTERS = (
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
     await get_database().dispose()
+
+
+def wire_domains() -> None:
+    """Plug the record domains into the ones that never import them (idempotent): the approver's
+    queue reads gifts, hospitality and paid work; conflict screening screens hospitality requests
+    (and so gives the approval policy its conflict rule) and hears of every interest declared."""
+    for source in (gifts_service.QUEUE, hospitality_service.QUEUE, paid_work_service.QUEUE):
+        queue.register(source)
+    screening.register(hospitality_service.SCREENED)
+    if screening.on_interest_declared not in interests_service.declared_hooks:
+        interests_service.declared_hooks.append(screening.on_interest_declared)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,9 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in ROUTERS:
         app.include_router(router)
-    # The kinds of record the approver's queue reads (app.approvals never imports a record domain).
-    for source in (gifts_service.QUEUE, hospitality_service.QUEUE, paid_work_service.QUEUE):
-        queue.register(source)
+    wire_domains()
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -2,6 +2,7 @@
 caller, checked against one hand-written table derived from the contract ("Auth and roles",
 "Who sees what", "Schools and people", "Additional paid work", "Audit trail")."""
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission, Role, permissions_of
+from app.conflicts import service as conflicts_service
+from app.conflicts.schemas import (
+    AgendaItem,
+    CheckContext,
+    ConflictCheckCreate,
+    MeetingCheckCreate,
+    Outcome,
+    ResolutionCreate,
+)
 from app.declarations import service as declarations_service
 from app.declarations.schemas import CycleCreate, DeclarationCreate
 from app.gifts import service as gifts_service
@@ -46,6 +56,15 @@ INTEREST_SCREENERS = frozenset(
 PAID_WORK_READERS = frozenset({Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.COO})
 
 HOSPITALITY = "/api/v1/hospitality-requests"
+CHECKS = "/api/v1/conflict-checks"
+MEETINGS = "/api/v1/meeting-conflict-checks"
+RPTS = "/api/v1/related-party-transactions"
+# "Conflict checks": the Director of Finance and Governance, the CEO, the COO, the Chair and the
+# clerk check and resolve; auditors read too. "Related party transactions": the finance director
+# keeps them; the CEO, COO, Chair and auditors read (and the clerk, who sees everything).
+SCREENERS = frozenset({Role.FINANCE_DIRECTOR, Role.CEO, Role.COO, Role.CHAIR, Role.GOVERNANCE_ADMIN})
+CHECK_READERS = SCREENERS | {Role.AUDITOR}
+RPT_KEEPER = frozenset({Role.FINANCE_DIRECTOR})
 
 # The contract, route by route. A new route must be added here before the suite passes.
 EXPECTED: dict[tuple[str, str], Allowed] = {
@@ -107,6 +126,18 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("POST", f"{HOSPITALITY}/{{request_id}}/decision"): SIGNED_IN,
     ("POST", f"{HOSPITALITY}/{{request_id}}/withdraw"): SIGNED_IN,
     ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): SIGNED_IN,
+    ("POST", CHECKS): SCREENERS,
+    ("GET", CHECKS): CHECK_READERS,
+    ("GET", f"{CHECKS}.csv"): CHECK_READERS,
+    ("GET", f"{CHECKS}/{{check_id}}"): CHECK_READERS,
+    ("POST", f"{CHECKS}/{{check_id}}/resolution"): SCREENERS,
+    ("POST", MEETINGS): SCREENERS,
+    ("GET", MEETINGS): CHECK_READERS,
+    ("GET", f"{MEETINGS}/{{meeting_check_id}}"): CHECK_READERS,
+    ("GET", RPTS): CHECK_READERS,
+    ("GET", f"{RPTS}.csv"): CHECK_READERS,
+    ("GET", f"{RPTS}/{{rpt_id}}"): CHECK_READERS,
+    ("PATCH", f"{RPTS}/{{rpt_id}}"): RPT_KEEPER,
 }
 
 # Routes about another person's record (the path names the trustee's): callers who may not see it
@@ -176,6 +207,9 @@ class Records:
     gift_id: uuid.UUID
     hospitality_request_id: uuid.UUID
     paid_work_id: uuid.UUID
+    check_id: uuid.UUID  # an open conflict check that found the trustee's interest
+    meeting_check_id: uuid.UUID
+    rpt_id: uuid.UUID  # opened by resolving another check
 
 
 # A minimal valid request for every route that reads a body: (kind, builder).
@@ -239,6 +273,21 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] =
         lambda r: {"employer": "Matrix College", "role": "Tutor", "hours_per_week": 3.5},
     ),
     ("POST", "/api/v1/paid-work/{paid_work_id}/review"): ("json", lambda r: {"outcome": "acknowledged"}),
+    ("POST", CHECKS): ("json", lambda r: {"counterparty_name": "Acme Ltd", "context": "contract_award"}),
+    ("POST", f"{CHECKS}/{{check_id}}/resolution"): (
+        "json",
+        lambda r: {"outcome": "no_conflict", "note": "A different Acme"},
+    ),
+    ("POST", MEETINGS): (
+        "json",
+        lambda r: {
+            "meeting_title": "Board",
+            "meeting_date": "2026-12-01",
+            "attendee_ids": [str(r.person_id)],
+            "agenda_items": [{"title": "Estates contract", "counterparties": ["Acme"]}],
+        },
+    ),
+    ("PATCH", f"{RPTS}/{{rpt_id}}"): ("json", lambda r: {"dfe_reference": "DFE-RPT-1"}),
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -382,6 +431,29 @@ async def records(session: AsyncSession) -> Records:
         clerk,
         PaidWorkCreate(person_id=central.id, employer="Riverside College", role="Tutor", hours_per_week=4),
     )
+    # A check's checker is a person on the register (the evidence names them): a real clerk.
+    keeper = await make_person(session, Role.GOVERNANCE_ADMIN)
+    screener = dataclasses.replace(clerk, id=keeper.id)
+    acme = ConflictCheckCreate(counterparty_name="Acme", context=CheckContext.CONTRACT_AWARD)
+    check = await conflicts_service.create_check(session, screener, acme)
+    rpt_check = await conflicts_service.create_check(session, screener, acme)
+    rpt = await conflicts_service.resolve(
+        session,
+        screener,
+        rpt_check,
+        ResolutionCreate(outcome=Outcome.RELATED_PARTY_TRANSACTION, note="The trustee directs Acme"),
+    )
+    assert rpt is not None
+    meeting = await conflicts_service.create_meeting_check(
+        session,
+        screener,
+        MeetingCheckCreate(
+            meeting_title="Board",
+            meeting_date=date(2026, 12, 1),
+            attendee_ids=[person.id],
+            agenda_items=[AgendaItem(title="Estates", counterparties=["Acme"])],
+        ),
+    )
     return Records(
         school_id=school.id,
         person_id=person.id,
@@ -393,6 +465,9 @@ async def records(session: AsyncSession) -> Records:
         gift_id=gift.id,
         hospitality_request_id=hospitality.id,
         paid_work_id=paid_work.id,
+        check_id=check.id,
+        meeting_check_id=meeting.id,
+        rpt_id=rpt.id,
     )
 
 
@@ -415,6 +490,9 @@ async def call(
         gift_id=records.gift_id,
         request_id=records.hospitality_request_id,
         paid_work_id=records.paid_work_id,
+        check_id=records.check_id,
+        meeting_check_id=records.meeting_check_id,
+        rpt_id=records.rpt_id,
         asset="swagger-ui.css",
     )
     kwargs: dict[str, Any] = {"headers": headers}

@@ -3,7 +3,9 @@
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ from app.audit import service as audit_service
 from app.audit.models import AuditEvent
 from app.auth.permissions import Role
 from app.cli import alembic_config, migrate
+from app.conflicts import matcher
 from app.core.db import Database, create_engine, sync_url
+from app.interests import normalise
 from app.models import metadata
 from app.people.governance import GovernanceRole
 from app.people.models import Appointment, Person, PersonRole, School
@@ -218,3 +222,82 @@ class TestServeRefusesUnsafeKeys:
         assert "Traceback" not in result.stderr
         # Refused before touching the database.
         assert schema_of(unmigrated_database) == {"tables": set(), "revision": None}
+
+
+class TestRekeying:
+    """Conflict screening finds names by keys a migration cannot make (it never imports app): the
+    revision starts them at key version 0, and `probity migrate` (or `serve`) rekeys."""
+
+    BEFORE_SCREENING = "20261128_1600"
+
+    async def _interest_stored_before_screening(self, url: str) -> uuid.UUID:
+        """An interest as the register stored it before the screening revision: the first normal
+        form's key ("st john s trust"), and no lookup keys."""
+        database = Database(create_engine(url=url))
+        try:
+            async with database.session(write=True) as session:
+                person = await make_person(session, governance_roles=(GovernanceRole.TRUSTEE,))
+                interest_id = uuid.uuid4()
+                await session.execute(
+                    text(
+                        "INSERT INTO interests (id, person_id, category, holder, financial, direct, "
+                        "organisation_name, organisation_key, private, start_date, created_at, "
+                        "submitted_at, updated_at) VALUES (:id, :person, 'trusteeship', 'self', false, "
+                        "true, :name, 'st john s trust', false, :day, :now, :now, :now)"
+                    ),
+                    {"id": interest_id if dbutil.ON_POSTGRES else interest_id.hex, "person": person.id
+                     if dbutil.ON_POSTGRES else person.id.hex, "name": "St John's Trust",
+                     "day": date(2020, 1, 1), "now": datetime.now(UTC)},
+                )  # fmt: skip
+        finally:
+            await database.dispose()
+        return interest_id
+
+    async def _found_by_a_typo(self, url: str, interest_id: uuid.UUID) -> bool:
+        database = Database(create_engine(url=url))
+        try:
+            async with database.session(write=False) as session:
+                query = matcher.Query.of("St Jhons Trust")
+                found = await matcher.search(session, query, date(2026, 1, 1), threshold=0.85)
+                return [f.interest.id for f in found] == [interest_id]
+        finally:
+            await database.dispose()
+
+    async def test_probity_migrate_rekeys_interests_stored_before_screening(
+        self, tmp_path: Path, unmigrated_database: str
+    ) -> None:
+        url = unmigrated_database
+        migrate(url, self.BEFORE_SCREENING)
+        interest_id = await self._interest_stored_before_screening(url)
+
+        result = run_probity("migrate", cwd=tmp_path, env=cli_env(PROBITY_DATABASE_URL=url))
+        assert result.returncode == 0, result.stderr
+        assert f"rekeyed 1 interests with key version {normalise.KEY_VERSION}" in result.stdout
+        assert "1 organisation keys changed" in result.stdout
+        assert await self._found_by_a_typo(url, interest_id)
+        engine = create_sync_engine(sync_url(url))
+        try:
+            with engine.connect() as connection:
+                key = connection.execute(text("SELECT organisation_key FROM interests")).scalar()
+                version = connection.execute(text("SELECT key_version FROM name_key_state")).scalar()
+        finally:
+            engine.dispose()
+        assert (key, version) == ("st johns trust", normalise.KEY_VERSION)
+
+        again = run_probity("migrate", cwd=tmp_path, env=cli_env(PROBITY_DATABASE_URL=url))
+        assert again.returncode == 0, again.stderr
+        assert "organisation keys are up to date" in again.stdout
+
+    async def test_probity_rekey_makes_every_key_again(
+        self, tmp_path: Path, unmigrated_database: str
+    ) -> None:
+        url = unmigrated_database
+        migrate(url, self.BEFORE_SCREENING)
+        interest_id = await self._interest_stored_before_screening(url)
+        migrate(url, "head")  # Alembic alone: the keys stay as they were
+        assert not await self._found_by_a_typo(url, interest_id)
+
+        result = run_probity("rekey", cwd=tmp_path, env=cli_env(PROBITY_DATABASE_URL=url))
+        assert result.returncode == 0, result.stderr
+        assert "rekeyed 1 interests" in result.stdout
+        assert await self._found_by_a_typo(url, interest_id)

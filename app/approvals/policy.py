@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -186,19 +186,26 @@ class Decidable(Protocol):
     def person_id(self) -> uuid.UUID: ...
 
 
-# A check that may forbid one decider one record, with the reason (the conflict-screening rule: an
-# approver with an open interest in the provider may not decide). Registered by the domain that
-# knows how to tell; none until then.
-ConflictCheck = Callable[[AsyncSession, Kind, Decidable, uuid.UUID], Awaitable[str | None]]
-conflict_checks: list[ConflictCheck] = []
+@dataclass(frozen=True)
+class ConflictRule:
+    """An approver with an open declared interest in the other party of a record may not decide it
+    (the contract's hospitality rule). Registered by conflict screening, which knows how to tell;
+    read both ways from the same stored matches, so that the Python check and the SQL agree:
+    - `reason(session, record, person)`: why this person may not decide this record, or None;
+    - `conflicted(record_id, person_id)`: the same as an SQL condition on two columns or values.
+    A conflicted decider does not count as one who may decide, so the route's fallback (the Vice
+    Chair for the CEO's hospitality) decides when every holder of the decider role is conflicted."""
+
+    reason: Callable[[AsyncSession, Decidable, uuid.UUID], Awaitable[str | None]]
+    conflicted: Callable[[Any, Any], ColumnElement[bool]]
 
 
-async def _conflict(session: AsyncSession, kind: Kind, record: Decidable, decider: uuid.UUID) -> str | None:
-    for check in conflict_checks:
-        reason = await check(session, kind, record, decider)
-        if reason is not None:
-            return reason
-    return None
+conflict_rules: dict[Kind, ConflictRule] = {}
+
+
+def _not_conflicted(kind: Kind, record_id: Any, person_id: Any) -> list[ColumnElement[bool]]:
+    rule = conflict_rules.get(kind)
+    return [] if rule is None or record_id is None else [not_(rule.conflicted(record_id, person_id))]
 
 
 # ---------------------------------------------------------------- deciding one record (Python)
@@ -215,9 +222,11 @@ def _names(roles: frozenset[Role]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-async def _someone_else_may(session: AsyncSession, route: Route, requester: Requester) -> bool:
+async def _someone_else_may(
+    session: AsyncSession, kind: Kind, route: Route, requester: Requester, record: Decidable
+) -> bool:
     """Whether an active holder of one of the route's decider roles (of the requester's school, when
-    the route says so), other than the requester, could decide."""
+    the route says so), other than the requester and not conflicted on the record, could decide."""
     statement = (
         select(Person.id)
         .join(PersonRole, PersonRole.person_id == Person.id)
@@ -225,6 +234,7 @@ async def _someone_else_may(session: AsyncSession, route: Route, requester: Requ
             PersonRole.role.in_([r.value for r in route.deciders]),
             Person.active.is_(True),
             Person.id != requester.id,
+            *_not_conflicted(kind, literal(record.id), Person.id),
         )
         .limit(1)
     )
@@ -248,30 +258,58 @@ def _why_not(route: Route, as_fallback: bool) -> str:
 
 
 async def ensure_may_decide(session: AsyncSession, actor: Actor, kind: Kind, record: Decidable) -> None:
-    """403, saying why, unless the actor may decide this record under the policy.
-
-    The conflict hook is asked here only: until conflict screening gives it an SQL side too, the
-    approver's queue may list a record its decider is then refused, and a conflicted Chair does not
-    yet pass the CEO's hospitality to the Vice Chair."""
+    """403, saying why, unless the actor may decide this record under the policy: nobody their own,
+    only the route's deciders (its fallback when none of them may), never one with an open interest
+    in the other party (the conflict rule, which the approver's queue applies in SQL too)."""
     if record.person_id == actor.id:
         raise Forbidden("Nobody decides their own request")
     asking = await requester(session, record.person_id)
     route = route_for(kind, asking)
     if not _decides(route, actor, asking):
         as_fallback = bool(route.fallback & actor.roles)
-        if not as_fallback or await _someone_else_may(session, route, asking):
+        if not as_fallback or await _someone_else_may(session, kind, route, asking, record):
             raise Forbidden(_why_not(route, as_fallback))
-    reason = await _conflict(session, kind, record, actor.id)
-    if reason is not None:
+    rule = conflict_rules.get(kind)
+    if rule is not None and (reason := await rule.reason(session, record, actor.id)) is not None:
         raise Forbidden(reason)
+
+
+def ensure_not_party(actor: Actor, people: set[uuid.UUID], doing: str) -> None:
+    """Nobody decides about themselves: a check that found the caller's own interest, or a related
+    party transaction in which they are the related party, is for someone else (403)."""
+    if actor.id in people:
+        raise Forbidden(f"You may not {doing} that concerns your own interest: another screener does")
+
+
+async def possible_deciders(session: AsyncSession, kind: Kind, record: Decidable) -> set[uuid.UUID]:
+    """Everyone who holds a role that may decide this record, its fallback included, whether or not
+    they are conflicted (the provider_conflict flag names a conflict of any of them)."""
+    asking = await requester(session, record.person_id)
+    route = route_for(kind, asking)
+    statement = (
+        select(Person.id)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(
+            PersonRole.role.in_([r.value for r in route.deciders | route.fallback]),
+            Person.active.is_(True),
+            Person.id != asking.id,
+        )
+    )
+    if route.same_school:
+        statement = statement.where(Person.school_id == asking.school_id)
+    return set(await session.scalars(statement))
 
 
 # ---------------------------------------------------------------- many records (SQL)
 
 
-def _may_decide(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement[bool] | None:
+def _may_decide(
+    kind: Kind, actor: Actor, person: type[Person], record_id: Any = None
+) -> ColumnElement[bool] | None:
     """The records of `kind` whose requester (`person`, joined by the caller) the actor may decide:
-    each route's condition, minus the earlier routes', with the decider's own conditions."""
+    each route's condition, minus the earlier routes', with the decider's own conditions; with the
+    record's id column, minus the records the actor is conflicted on (and a fallback decides when
+    every holder of the decider role is)."""
     clauses: list[ColumnElement[bool]] = []
     earlier: list[ColumnElement[bool]] = []
     for route in POLICIES[kind].routes:
@@ -283,20 +321,21 @@ def _may_decide(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement
         elif route.deciders & actor.roles and actor.school_id is not None:
             clauses.append(and_(applies, person.school_id == actor.school_id))
         if route.fallback & actor.roles:
-            clauses.append(and_(applies, not_(_another_holder(route, person))))
+            clauses.append(and_(applies, not_(_another_holder(kind, route, person, record_id))))
     if not clauses:
         return None  # the actor holds no role that decides this kind
-    return and_(person.id != actor.id, or_(*clauses))
+    return and_(person.id != actor.id, or_(*clauses), *_not_conflicted(kind, record_id, actor.id))
 
 
-def _another_holder(route: Route, person: type[Person]) -> ColumnElement[bool]:
+def _another_holder(kind: Kind, route: Route, person: type[Person], record_id: Any) -> ColumnElement[bool]:
     """An active holder of one of the route's decider roles (of the requester's school, when the
-    route says so), other than the requester, exists."""
+    route says so), other than the requester and not conflicted on the record, exists."""
     holder = aliased(Person)
     conditions = [
         PersonRole.role.in_([r.value for r in route.deciders]),
         holder.active.is_(True),
         holder.id != person.id,
+        *_not_conflicted(kind, record_id, holder.id),
     ]
     if route.same_school:
         conditions.append(holder.school_id == person.school_id)
@@ -323,7 +362,9 @@ def visible(kind: Kind, actor: Actor, owner: Any, person: type[Person]) -> Colum
     return or_(*seen)
 
 
-def decidable(kind: Kind, actor: Actor, person: type[Person]) -> ColumnElement[bool] | None:
-    """Which records of `kind` the actor may decide (the approver's queue adds the pending status);
-    None when the actor may decide none."""
-    return _may_decide(kind, actor, person)
+def decidable(
+    kind: Kind, actor: Actor, person: type[Person], record_id: Any = None
+) -> ColumnElement[bool] | None:
+    """Which records of `kind` (`record_id` their id column) the actor may decide (the approver's
+    queue adds the pending status); None when the actor may decide none."""
+    return _may_decide(kind, actor, person, record_id)

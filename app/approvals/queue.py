@@ -83,10 +83,10 @@ _SUMMARY_TYPES: dict[str, Any] = {
 
 def _waiting(source: QueueSource, actor: Actor) -> Select[Any] | None:
     """The kind's records waiting for a decision the actor may take; None when they may take none."""
-    may = policy.decidable(source.kind, actor, Person)
+    model = source.model
+    may = policy.decidable(source.kind, actor, Person, model.id)
     if may is None:
         return None
-    model = source.model
     given = source.columns()
     summary: list[ColumnElement[Any]] = [
         # A column keeps its type (SQLite's CAST(... AS DATE) would make a date the number 2026); a

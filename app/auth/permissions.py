@@ -38,6 +38,10 @@ class Permission(StrEnum):
     DECLARATIONS_READ_ALL = "declarations:read_all"
     RECORDS_READ_ALL = "records:read_all"  # every gift, hospitality request and paid work
     SETTINGS_WRITE = "settings:write"
+    CONFLICTS_CHECK = "conflict_checks:write"  # screen a counterparty or a meeting, resolve a check
+    CONFLICTS_READ = "conflict_checks:read"
+    RPT_KEEP = "related_party_transactions:write"  # the Director of Finance and Governance
+    RPT_READ = "related_party_transactions:read"
 
 
 # What every signed-in person may do, whatever their roles.
@@ -54,15 +58,21 @@ DECLARANT_PERMISSIONS = frozenset(
 
 # Deciders need to see who the people are whose records they decide.
 _DECIDER = frozenset({Permission.PEOPLE_READ_ALL})
-# The Director of Finance and Governance (and the CEO, COO and Chair) screen interests.
-_SCREENER = _DECIDER | {Permission.INTERESTS_READ_ALL}
+# The Director of Finance and Governance (and the CEO, COO and Chair) screen interests, keep the
+# evidence of each check and read the related party transactions a check opens.
+_SCREENER = _DECIDER | {
+    Permission.INTERESTS_READ_ALL,
+    Permission.CONFLICTS_CHECK,
+    Permission.CONFLICTS_READ,
+    Permission.RPT_READ,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CEO: _SCREENER,
     Role.COO: _SCREENER,
     Role.CHAIR: _SCREENER,
     Role.VICE_CHAIR: _DECIDER,
-    Role.FINANCE_DIRECTOR: _SCREENER,
+    Role.FINANCE_DIRECTOR: _SCREENER | {Permission.RPT_KEEP},
     Role.HR_DIRECTOR: _DECIDER,
     # "Who sees what": a headteacher sees the people of their own school, not the whole trust.
     Role.HEADTEACHER: frozenset({Permission.PEOPLE_READ_SCHOOL}),
@@ -80,6 +90,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECLARATIONS_READ_ALL,
             Permission.RECORDS_READ_ALL,
             Permission.SETTINGS_WRITE,
+            Permission.CONFLICTS_CHECK,
+            Permission.CONFLICTS_READ,
+            Permission.RPT_READ,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -90,6 +103,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INTERESTS_READ_ALL,
             Permission.CYCLES_STATUS,
             Permission.DECLARATIONS_READ_ALL,
+            Permission.CONFLICTS_READ,
+            Permission.RPT_READ,
         }
     ),
 }

@@ -1,6 +1,6 @@
 """The one source of 'now' and 'today', so tests can fix the date."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -32,3 +32,8 @@ def fix(moment: datetime | None) -> None:
     if moment is not None and moment.tzinfo is None:
         raise ValueError("fix() needs a timezone-aware datetime")
     _fixed = moment
+
+
+def start_of(day: date) -> datetime:
+    """The moment the trust's day begins, in UTC (to filter timestamps by the trust's dates)."""
+    return datetime.combine(day, time.min, tzinfo=trust_zone()).astimezone(UTC)

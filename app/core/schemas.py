@@ -96,10 +96,23 @@ _NAME_RULES = (
 )
 _refuse_in_name = BeforeValidator(rule(text.refuse_characters_in_name))
 
+
+def _at_most(limit: int) -> BeforeValidator:
+    """The spec's maxLength holds for the string as sent, spaces that are trimmed included."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"at most {limit} characters, as sent")
+        return value
+
+    return BeforeValidator(rule(check))
+
+
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
     _refuse_in_name,
+    _at_most(NAME_MAX),
     AfterValidator(rule(text.normalise_name, NAME_MAX)),
     InSpec(f"A name of at most {NAME_MAX} characters. {_NAME_RULES}", NAME_PATTERN),
 ]
@@ -107,6 +120,7 @@ OptionalName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=NAME_MAX),
     _refuse_in_name,
+    _at_most(NAME_MAX),
     AfterValidator(rule(text.normalise_name, NAME_MAX)),
     InSpec(f"A name of at most {NAME_MAX} characters, or empty. {_NAME_RULES}", OPTIONAL_NAME_PATTERN),
 ]
@@ -115,6 +129,7 @@ ReferenceNumber = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
     _refuse_in_name,
+    _at_most(20),
     AfterValidator(rule(text.normalise_name, 20)),
     InSpec(f"At most 20 characters. {_NAME_RULES}", NAME_PATTERN),
 ]

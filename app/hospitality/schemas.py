@@ -26,6 +26,9 @@ class HospitalityFlag(StrEnum):
     RETROSPECTIVE = "retrospective"
     # Acceptable where the invitation is corporate rather than personal: a decider should look twice.
     PERSONAL_INVITATION = "personal_invitation"
+    # The provider matches an open declared interest of the requester or of anyone who may decide
+    # the request (the conflict-check matcher); a conflicted approver may not decide it.
+    PROVIDER_CONFLICT = "provider_conflict"
 
 
 class HospitalityCreate(InputModel):

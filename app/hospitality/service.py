@@ -3,6 +3,7 @@ of Trustees, and acceptable where the invitation is corporate rather than person
 Alliance code of conduct); after the event the requester says whether they went and what it was worth."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, func
@@ -13,6 +14,7 @@ from app.approvals.policy import Kind
 from app.approvals.queue import QueueSource, Waiting
 from app.approvals.workflow import Workflow, decide, move
 from app.auth.actor import Actor
+from app.conflicts import screening
 from app.core import clock, money
 from app.core.errors import Conflict
 from app.core.pagination import paginate
@@ -60,12 +62,29 @@ def flags_for(event_date: date, invitation_type: InvitationType, today: date) ->
     return flags
 
 
+@dataclass(frozen=True)
+class Asking:
+    """A request about to be stored, as the approval policy and the screening read it."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+
+
+def counterparty(request: HospitalityRequest | HospitalityCreate) -> str:
+    """Whom the hospitality is from, for conflict screening: the organisation, else the provider."""
+    return request.provider_organisation or request.provider_name
+
+
 async def submit(session: AsyncSession, actor: Actor, data: HospitalityCreate) -> HospitalityRequest:
     """Ask for hospitality to be authorised (one's own; the clerk may ask for anyone)."""
     person_id = await people_service.declarant_for(session, actor, data.person_id)
     flags = flags_for(data.event_date, data.invitation_type, clock.today())
+    request_id = uuid.uuid4()
+    asking = Asking(request_id, person_id)
+    if await screening.screen(session, Kind.HOSPITALITY, asking, counterparty(data)):
+        flags.append(HospitalityFlag.PROVIDER_CONFLICT)
     request = HospitalityRequest(
-        id=uuid.uuid4(), person_id=person_id, provider_name=data.provider_name,
+        id=request_id, person_id=person_id, provider_name=data.provider_name,
         provider_organisation=data.provider_organisation or None, event_description=data.event_description,
         event_date=data.event_date, estimated_value_pence=money.to_pence(data.estimated_value_gbp),
         invitation_type=data.invitation_type, business_justification=data.business_justification,
@@ -150,6 +169,14 @@ def _summary(item: Waiting) -> str:
     day = f"{item.on_date.day} {item.on_date:%B %Y}" if item.on_date else "?"
     return f"Hospitality from {item.label} on {day}: {item.detail} (about £{amount})"
 
+
+SCREENED = screening.ScreenedSource(
+    kind=Kind.HOSPITALITY,
+    model=HospitalityRequest,
+    pending=HospitalityStatus.SUBMITTED,
+    counterparty=counterparty,
+    flagged_action="hospitality_request.flagged",
+)
 
 QUEUE = QueueSource(
     kind=Kind.HOSPITALITY,

@@ -4,12 +4,24 @@ import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, String, and_, or_
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.db import Base, UTCDateTime, UUIDPrimaryKey
 from app.core.schemas import NAME_MAX, TEXT_MAX
+from app.interests.normalise import TOKEN_MAX
 
 
 class Interest(UUIDPrimaryKey, Base):
@@ -47,6 +59,28 @@ class Interest(UUIDPrimaryKey, Base):
         """The interest as the trail keeps it (declarations keep InterestSnapshot, the same fields
         and the record's dates)."""
         return {"id": self.id, **{name: getattr(self, name) for name in AUDITED_FIELDS}}
+
+
+class InterestNameToken(Base):
+    """The lookup keys that find an interest's organisation under a name typed a little differently
+    (app.interests.normalise.stored_tokens); the primary key is the index the search reads."""
+
+    __tablename__ = "interest_name_tokens"
+
+    token: Mapped[str] = mapped_column(String(TOKEN_MAX), primary_key=True)
+    interest_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interests.id"), primary_key=True)
+
+
+class NameKeyState(Base):
+    """Which version of app.interests.normalise the stored keys were made with (one row, id 1): a
+    different one makes `probity migrate` and `probity serve` rekey them (`probity rekey`)."""
+
+    __tablename__ = "name_key_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_version: Mapped[int] = mapped_column(Integer)
+    rekeyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 AUDITED_FIELDS = (

@@ -1,6 +1,7 @@
 """The register of interests: a declarant keeps their own; the clerk may act for anyone."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,9 +16,22 @@ from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.interests import normalise
-from app.interests.models import Interest, interest_open_on
+from app.interests.models import Interest, InterestNameToken, interest_open_on
 from app.interests.schemas import FINANCIAL_CATEGORIES, Holder, InterestCategory, InterestCreate
 from app.people import service as people_service
+
+# Run in the declaring transaction after an interest is stored: conflict screening registers one that
+# finds the records waiting for a decision which the new interest conflicts (app.main registers it,
+# so that this domain never imports the ones built on it).
+DeclaredHook = Callable[[AsyncSession, Actor, Interest], Awaitable[None]]
+declared_hooks: list[DeclaredHook] = []
+
+
+def name_tokens(interest_id: uuid.UUID, key: str | None) -> list[InterestNameToken]:
+    """The lookup rows that let the conflict-check matcher find an organisation key again."""
+    if not key:
+        return []
+    return [InterestNameToken(token=t, interest_id=interest_id) for t in normalise.stored_tokens(key)]
 
 
 def readable(actor: Actor) -> Select[Interest]:
@@ -58,7 +72,11 @@ async def create(session: AsyncSession, actor: Actor, data: InterestCreate) -> I
     )
     session.add(interest)
     await session.flush()
+    session.add_all(name_tokens(interest.id, interest.organisation_key))
+    await session.flush()
     await audit_service.record(session, actor, "interest.created", interest, owner=person_id)
+    for hook in declared_hooks:
+        await hook(session, actor, interest)
     return interest
 
 

@@ -27,7 +27,7 @@ __all__ = ["BackupRefused", "backup", "restore"]
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 # Written by the migrations themselves: a freshly migrated database holds these rows and is empty.
-_MIGRATION_TABLES = frozenset({"alembic_version", "audit_chain_head", "trust_settings"})
+_MIGRATION_TABLES = frozenset({"alembic_version", "audit_chain_head", "trust_settings", "name_key_state"})
 _PROBITY_TABLES = frozenset({"alembic_version", "audit_events", "audit_chain_head"})
 _NAMES: dict[Kind, str] = {"sqlite": "an SQLite", "postgresql": "a PostgreSQL"}
 

@@ -1,0 +1,1 @@
+"""Conflict screening: checks, meeting checks, related party transactions, the hospitality rule."""
