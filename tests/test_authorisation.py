@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission, Role, permissions_of
-from app.conflicts import service as conflicts_service
+from app.conflicts import checks, meetings
 from app.conflicts.schemas import (
     AgendaItem,
     CheckContext,
@@ -435,25 +435,22 @@ async def records(session: AsyncSession) -> Records:
     keeper = await make_person(session, Role.GOVERNANCE_ADMIN)
     screener = dataclasses.replace(clerk, id=keeper.id)
     acme = ConflictCheckCreate(counterparty_name="Acme", context=CheckContext.CONTRACT_AWARD)
-    check = await conflicts_service.create_check(session, screener, acme)
-    rpt_check = await conflicts_service.create_check(session, screener, acme)
-    rpt = await conflicts_service.resolve(
+    check, _ = await checks.store(session, screener, acme, await checks.find(session, acme))
+    rpt_check, _ = await checks.store(session, screener, acme, await checks.find(session, acme))
+    rpt = await checks.resolve(
         session,
         screener,
         rpt_check,
         ResolutionCreate(outcome=Outcome.RELATED_PARTY_TRANSACTION, note="The trustee directs Acme"),
     )
     assert rpt is not None
-    meeting = await conflicts_service.create_meeting_check(
-        session,
-        screener,
-        MeetingCheckCreate(
-            meeting_title="Board",
-            meeting_date=date(2026, 12, 1),
-            attendee_ids=[person.id],
-            agenda_items=[AgendaItem(title="Estates", counterparties=["Acme"])],
-        ),
+    board = MeetingCheckCreate(
+        meeting_title="Board",
+        meeting_date=date(2026, 12, 1),
+        attendee_ids=[person.id],
+        agenda_items=[AgendaItem(title="Estates", counterparties=["Acme"])],
     )
+    meeting = await meetings.store(session, screener, board, *await meetings.find(session, board))
     return Records(
         school_id=school.id,
         person_id=person.id,

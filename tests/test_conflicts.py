@@ -886,3 +886,16 @@ class TestMeetingChecks:
         assert event["action"] == "meeting_conflict_check.created" and event["actor_id"] == str(chair.id)
         assert event["after"]["meeting_title"] == "Trust board, December"
         assert event["after"]["items"][0]["must_withdraw"][0]["person_id"] == str(governor.id)
+
+
+class TestMeetingCheckLimits:
+    async def test_at_most_500_counterparties_in_one_check(self, client: AsyncClient, caller) -> None:
+        """Each counterparty is one search: one request may not run for long."""
+        chair, ann = await caller(Role.CHAIR), await caller()
+        names = [f"Supplier number {n}" for n in range(50)]
+        at_most = meeting_of([ann], [(f"Item {i}", names) for i in range(10)])
+        assert (await client.post(MEETINGS, json=at_most, headers=chair.headers)).status_code == 201
+        too_many = meeting_of([ann], [(f"Item {i}", names) for i in range(10)] + [("One more", ["Acme"])])
+        response = await client.post(MEETINGS, json=too_many, headers=chair.headers)
+        assert_problem(response, 422)
+        assert "501 counterparties" in response.json()["detail"]

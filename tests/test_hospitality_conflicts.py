@@ -326,3 +326,21 @@ class TestTheCeosOwnRequest:
         assert (await ask(client, ceo))["flags"] == [CONFLICT]
         # A teacher's request is not the Vice Chair's to decide: their interest does not flag it.
         assert (await ask(client, await caller()))["flags"] == []
+
+    async def test_the_chairs_conflict_on_another_request_does_not_pass_this_one_to_the_vice_chair(
+        self, client: AsyncClient, caller
+    ) -> None:
+        """The Chair's interest in one provider stops the Chair deciding that provider's requests only:
+        the CEO's request from another provider stays the Chair's, in the queue and in the decision."""
+        ceo, chair, vice = await caller(Role.CEO), await caller(Role.CHAIR), await caller(Role.VICE_CHAIR)
+        await declared(client, chair, PROVIDER)
+        teachers = await ask(client, await caller())
+        assert teachers["flags"] == [CONFLICT]
+        ceos = await ask(client, ceo, provider_organisation="Northgate Stadium Events")
+        assert ceos["flags"] == []
+        assert ceos["id"] not in await queued(client, vice)
+        assert ceos["id"] in await queued(client, chair)
+        response = await decide(client, vice, ceos)
+        assert_problem(response, 403)
+        assert "the Vice Chair only when the Chair of Trustees may not" in response.json()["detail"]
+        await approved_by(client, chair, ceos)

@@ -280,9 +280,12 @@ class TestRekeying:
             with engine.connect() as connection:
                 key = connection.execute(text("SELECT organisation_key FROM interests")).scalar()
                 version = connection.execute(text("SELECT key_version FROM name_key_state")).scalar()
+                rekeyed = connection.execute(
+                    text("SELECT count(*) FROM audit_events WHERE action = 'interests.rekeyed'")
+                ).scalar()
         finally:
             engine.dispose()
-        assert (key, version) == ("st johns trust", normalise.KEY_VERSION)
+        assert (key, version, rekeyed) == ("st johns trust", normalise.KEY_VERSION, 1)
 
         again = run_probity("migrate", cwd=tmp_path, env=cli_env(PROBITY_DATABASE_URL=url))
         assert again.returncode == 0, again.stderr

@@ -189,6 +189,32 @@ class TestOpening:
 
 
 class TestKeeping:
+    async def test_the_counterparty_is_named_as_the_accounts_should_name_it(
+        self, client: AsyncClient, caller
+    ) -> None:
+        """A check typed with a misspelling opens the transaction under that spelling: the finance
+        director corrects it (and the company number) for the DfE and the accounts."""
+        rpt = await opened(client, caller, counterparty_name="Oakfeild Building Services")
+        assert rpt["counterparty_name"] == "Oakfeild Building Services" and rpt["company_number"] is None
+        keeper = await caller(Role.FINANCE_DIRECTOR)
+        fixed = await patched(
+            client, keeper, rpt, counterparty_name="Oakfield Building Services Ltd", company_number="7654321"
+        )
+        assert fixed["counterparty_name"] == "Oakfield Building Services Ltd"
+        assert fixed["company_number"] == "07654321"
+        assert_problem(await patch(client, keeper, rpt, counterparty_name=None), 422)
+
+    async def test_the_day_declared_to_the_dfe_is_not_in_the_future(
+        self, client: AsyncClient, caller, fixed_clock
+    ) -> None:
+        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+        rpt = await opened(client, caller, value="45000.00")
+        keeper = await caller(Role.FINANCE_DIRECTOR)
+        response = await patch(client, keeper, rpt, declared_to_dfe_on="2026-11-03")
+        assert_problem(response, 422)
+        assert (await read(client, keeper, rpt["id"]))["declared_to_dfe_on"] is None
+        assert (await patched(client, keeper, rpt, declared_to_dfe_on="2026-11-02"))["declared_to_dfe_on"]
+
     async def test_the_finance_director_records_the_dfe_declaration_and_decision(
         self, client: AsyncClient, caller, fixed_clock
     ) -> None:
@@ -410,6 +436,10 @@ class TestReading:
         assert one["description"] == "Grounds maintenance, 2027 to 2029"
         assert two["counterparty_name"] == "'=Oakfield Building Services" and two["value_gbp"] == ""
         assert two["dfe_decision"] == "not_required" and two["dfe_approval_required"] == "false"
+        # The relationship the accounts disclose: the related person's interest as declared.
+        assert one["interest_organisation"] == "Oakfield Building Services Ltd"
+        assert one["interest_category"] == "directorship" and one["interest_holder"] == "self"
+        assert one["interest_relationship"] == ""
 
 
 class TestTheAuditTrail:

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Select, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,8 +44,31 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Holding:
+    """What the matcher reads of an interest (the columns, not the whole row)."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    organisation_name: str | None
+    organisation_key: str | None
+    company_number: str | None
+    category: str
+    holder: str
+
+    @classmethod
+    def of(cls, interest: Interest) -> "Holding":
+        return cls(*(getattr(interest, column.key) for column in COLUMNS))
+
+
+COLUMNS = (
+    Interest.id, Interest.person_id, Interest.organisation_name, Interest.organisation_key,
+    Interest.company_number, Interest.category, Interest.holder,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Found:
-    interest: Interest
+    interest: Holding
     person_name: str
     score: float
     reason: Reason
@@ -70,11 +94,11 @@ def candidates(query: Query) -> Select[uuid.UUID]:
 
 def statement(
     query: Query, as_of: date | None, people: Collection[uuid.UUID] | None = None
-) -> Select[Interest, str]:
+) -> Select[*tuple[Any, ...]]:
     """The candidate interests open on `as_of` (any, when None), of `people` only when given, with
     whose they are."""
-    found = (
-        select(Interest, Person.full_name)
+    found: Select[*tuple[Any, ...]] = (
+        select(*COLUMNS, Person.full_name)
         .join(Person, Person.id == Interest.person_id)
         .where(Interest.id.in_(candidates(query)))
     )
@@ -85,7 +109,7 @@ def statement(
     return found
 
 
-def judge(query: Query, interest: Interest, threshold: float) -> tuple[Reason, float] | None:
+def judge(query: Query, interest: Holding, threshold: float) -> tuple[Reason, float] | None:
     """Why an interest matches the query, and how well, or None (also for a candidate whose
     similarity is below the threshold)."""
     if query.company_number and interest.company_number == query.company_number:
@@ -111,7 +135,8 @@ async def search(
     if people is not None and not people:
         return []
     found: list[Found] = []
-    for interest, person_name in (await session.execute(statement(query, as_of, people))).all():
+    for *columns, person_name in (await session.execute(statement(query, as_of, people))).all():
+        interest = Holding(*columns)
         judged = judge(query, interest, threshold)
         if judged is not None:
             found.append(Found(interest, person_name, judged[1], judged[0]))

@@ -6,12 +6,13 @@ KEY_VERSION instead; `probity migrate` and `probity serve` compare it with the v
 transaction before the service answers: a search never sees half the names rekeyed.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.conflicts import screening
 from app.core import clock
 from app.interests import normalise
@@ -41,9 +42,17 @@ async def stored_version(session: AsyncSession) -> int | None:
     return await session.scalar(select(NameKeyState.key_version).where(NameKeyState.id == 1))
 
 
+async def _exclusive(session: AsyncSession) -> None:
+    """On PostgreSQL, no interest is declared meanwhile (its lookup keys would be made twice) and no
+    other rekey runs (two services starting at once); SQLite's write lock already does both."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("LOCK TABLE interests IN SHARE ROW EXCLUSIVE MODE"))
+
+
 async def rekey(session: AsyncSession) -> Rekeyed:
     """Make every organisation key and lookup key again, screen waiting records again, and record
-    the version, in the caller's transaction."""
+    the version, in the caller's transaction (audited as interests.rekeyed)."""
+    await _exclusive(session)
     await session.execute(delete(InterestNameToken))
     interests = changed = tokens = 0
     last = None
@@ -83,10 +92,19 @@ async def rekey(session: AsyncSession) -> Rekeyed:
     else:
         state.key_version, state.rekeyed_at = normalise.KEY_VERSION, clock.now()
     await session.flush()
-    return Rekeyed(interests, changed, tokens, rescreened)
+    done = Rekeyed(interests, changed, tokens, rescreened)
+    counts = {"key_version": normalise.KEY_VERSION, **asdict(done)}
+    entry = audit_service.Entry("interests.rekeyed", "name_key_state", 1, after=counts)
+    await audit_service.record_entry(session, actor_id=None, entry=entry)
+    return done
 
 
 async def rekey_if_stale(session: AsyncSession) -> Rekeyed | None:
+    """Rekey when the stored version is not this release's (asked again under the lock, so two
+    services starting at once rekey once)."""
+    if await stored_version(session) == normalise.KEY_VERSION:
+        return None
+    await _exclusive(session)
     if await stored_version(session) == normalise.KEY_VERSION:
         return None
     return await rekey(session)

@@ -171,12 +171,15 @@ class RelatedPartyRead(BaseModel):
 
 
 class RelatedPartyUpdate(InputModel):
-    """Only the fields sent change; the Director of Finance and Governance keeps them up to date."""
+    """Only the fields sent change; the Director of Finance and Governance keeps them up to date
+    (the counterparty as the accounts should name it, when the check was made with another spelling)."""
 
+    counterparty_name: OrganisationName | None = None
+    company_number: CompanyNumber | None = None
     description: FreeText | None = None
     value_gbp: Money | None = None
     novel_or_contentious: StrictBool | None = None
-    declared_to_dfe_on: Day | None = None
+    declared_to_dfe_on: Day | None = Field(default=None, description="not in the future")
     dfe_reference: Name | None = None
     dfe_decision: DfeDecision | None = None
     at_cost_assurance_received: StrictBool | None = None

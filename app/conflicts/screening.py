@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.approvals import policy
@@ -68,10 +68,13 @@ def _counting(record_id: Any, person_id: Any) -> list[ColumnElement[bool]]:
 
 def conflicted(record_id: Any, person_id: Any) -> ColumnElement[bool]:
     """SQL: the person has an open interest that matches the record's other party."""
+    # Correlated with the enclosing query's record and person only, never with a table it happens to
+    # name too (inside the fallback's own EXISTS, auto-correlation would reach one level only).
     return exists(
         select(RecordConflict.interest_id)
         .select_from(RecordConflict, Interest)
         .where(*_counting(record_id, person_id))
+        .correlate_except(RecordConflict, Interest)
     )
 
 
@@ -120,9 +123,21 @@ async def _flag(session: AsyncSession, kind: Kind, record: policy.Decidable) -> 
     return await session.scalar(statement) is not None
 
 
+# Submitting a record and declaring an interest each look for the other: on PostgreSQL (read
+# committed) two such transactions could each miss the other's uncommitted row, so both take this
+# lock first (the later one then sees the earlier one's commit). SQLite's write lock does it already.
+_SCREENING_LOCK = 0x50524F42_0008  # "PROB", issue 8
+
+
+async def _one_at_a_time(session: AsyncSession) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCREENING_LOCK})
+
+
 async def screen(session: AsyncSession, kind: Kind, record: policy.Decidable, counterparty: str) -> bool:
     """Store every candidate match of a record just submitted (before or after it is inserted: the
     rows name it by id) and say whether it is flagged provider_conflict."""
+    await _one_at_a_time(session)
     query = matcher.Query.of(counterparty)
     # Every candidate, open or not yet: whether one counts is asked on the day of the decision.
     found = await matcher.search(session, query, None, threshold=0.0)
@@ -135,6 +150,7 @@ async def on_interest_declared(session: AsyncSession, actor: Actor, interest: In
     party (the same relation as the search), and flag the records it makes conflicted."""
     if not interest.organisation_key:
         return
+    await _one_at_a_time(session)
     for source in SOURCES.values():
         model = source.model
         waiting = await session.scalars(select(model).where(model.status == source.pending))
@@ -142,12 +158,8 @@ async def on_interest_declared(session: AsyncSession, actor: Actor, interest: In
             key = normalise.organisation_key(source.counterparty(record))
             if not key or not normalise.is_candidate(key, interest.organisation_key):
                 continue
-            found = matcher.Found(
-                interest,
-                "",
-                normalise.similarity(key, interest.organisation_key),
-                matcher.Reason.SIMILAR_NAME,
-            )
+            score = normalise.similarity(key, interest.organisation_key)
+            found = matcher.Found(matcher.Holding.of(interest), "", score, matcher.Reason.SIMILAR_NAME)
             await _store(session, source.kind, record.id, [found])
             await _reflag(session, actor, source, record)
 
@@ -181,9 +193,7 @@ async def rescreen_waiting(session: AsyncSession) -> int:
         for record in waiting:
             await session.execute(delete(RecordConflict).where(RecordConflict.record_id == record.id))
             query = matcher.Query.of(source.counterparty(record))
-            await _store(
-                session, source.kind, record.id, await matcher.search(session, query, clock.today(), 0.0)
-            )
+            await _store(session, source.kind, record.id, await matcher.search(session, query, None, 0.0))
             await _reflag(session, None, source, record)
             count += 1
     return count

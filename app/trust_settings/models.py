@@ -14,8 +14,9 @@ from app.core.schemas import NAME_MAX
 # One row, id 1, made by the migration with the defaults below.
 DEFAULT_GIFT_TOKEN_LIMIT_PENCE = 2500  # the contract: "25.00"
 DEFAULT_RPT_APPROVAL_THRESHOLD_PENCE = 4_000_000  # the Academy Trust Handbook: over £40,000
-# rapidfuzz ratio / 100 at which a one-letter typo in a name of several words still matches
-# (measured: ratio >= 92 met recall 0.98 and precision 0.95 on labelled company names).
+# The similarity (app.interests.normalise.similarity) from which a name counts as a match: one edit
+# scores at least 0.95 and one word more or fewer at least 0.93, so both match; a different firm
+# sharing a word scores below (bench/conflicts_quality.py measured precision and recall at it).
 DEFAULT_CONFLICT_SIMILARITY_THRESHOLD = 0.92
 
 
