@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,29 +54,27 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(url: str, log: Path, **env: str) -> Iterator[str]:
-    """`probity serve` (migrations, then one uvicorn worker) on a free port; stopped afterwards."""
+def server(
+    url: str, log: Path, command: Callable[[int], list[str]] | None = None, **env: str
+) -> Iterator[str]:
+    """`probity serve` (migrations, then one uvicorn worker) on a free port, or another `command`
+    for that port (a benchmark's baseline app); stopped afterwards."""
     port = free_port()
     environment = {**os.environ, **KEYS, "PROBITY_ENV": "development", "PROBITY_DATABASE_URL": url, **env}
+    argv = command(port) if command else [PROBITY, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [PROBITY, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=environment,
-            stdout=out,
-            stderr=out,
-            cwd=REPO_ROOT,
-        )
+        process = subprocess.Popen(argv, env=environment, stdout=out, stderr=out, cwd=REPO_ROOT)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"probity serve exited: see {log}")
+                    raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
                 with contextlib.suppress(httpx.HTTPError):
                     if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                         break
                 if time.monotonic() > deadline:
-                    raise RuntimeError("probity serve did not answer /healthz within 60 s")
+                    raise RuntimeError("the server did not answer /healthz within 60 s")
                 time.sleep(0.2)
             yield base
         finally:

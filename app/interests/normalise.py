@@ -13,9 +13,10 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 KEY_MAX = 200
-# Version 2: apostrophes and dots inside abbreviations dropped rather than made spaces ("St John's",
-# "L.L.P."), and a trailing "and" left by "& Co" dropped with the suffix.
-KEY_VERSION = 2
+# 2: apostrophes and dots inside abbreviations dropped rather than made spaces ("St John's",
+# "L.L.P."), and a trailing "and" left by "& Co" dropped with the suffix. 3: lookup keys by thirds,
+# none for names under six letters; case folded ("ß" is "ss"), accents off, other scripts' marks kept.
+KEY_VERSION = 3
 
 _COMPANY_NUMBER = re.compile(r"^[A-Z0-9]{1,8}$")
 # One spelling for the words a legal suffix is made of, wherever they stand ("Acme Company Holdings"

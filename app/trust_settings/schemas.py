@@ -25,7 +25,9 @@ class TrustSettingsUpdate(InputModel):
         strict=True,
         gt=0,
         le=1,
-        description="how alike two organisation names must be (0..1) to be a match",
+        description="how alike two organisation names must be (0..1) to be a match: one edit scores at "
+        "least 0.95 and one word more or fewer at least 0.93, so above 0.93 a dropped word no longer "
+        "matches and above 0.95 a one-letter typo no longer does",
     )
     rpt_approval_threshold_gbp: Money | None = Field(
         default=None, description="a related party transaction over this needs the DfE's prior approval"
