@@ -62,12 +62,14 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def wire_domains() -> None:
     """Plug the record domains into the ones that never import them (idempotent): the approver's
     queue reads gifts, hospitality and paid work; conflict screening screens hospitality requests
-    (and so gives the approval policy its conflict rule) and hears of every interest declared."""
+    (and so gives the approval policy its conflict rule) and hears of every interest declared or ended."""
     for source in (gifts_service.QUEUE, hospitality_service.QUEUE, paid_work_service.QUEUE):
         queue.register(source)
     screening.register(hospitality_service.SCREENED)
     if screening.on_interest_declared not in interests_service.declared_hooks:
         interests_service.declared_hooks.append(screening.on_interest_declared)
+    if screening.on_interest_ended not in interests_service.ended_hooks:
+        interests_service.ended_hooks.append(screening.on_interest_ended)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

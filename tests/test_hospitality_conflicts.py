@@ -238,6 +238,30 @@ class TestTheConflictedApprover:
         assert request["id"] in await queued(client, coo)
         await approved_by(client, coo, request)
 
+    async def test_ending_the_interest_takes_the_flag_off_while_the_request_waits(
+        self, client: AsyncClient, caller
+    ) -> None:
+        coo, clerk = await caller(Role.COO), await caller(Role.GOVERNANCE_ADMIN)
+        interest = await declared(client, coo, PROVIDER, start_date=days_from_today(-90))
+        other = await declared(client, coo, "Riverside Catering", start_date=days_from_today(-90))
+        request = await ask(client, await caller())
+        assert request["flags"] == [CONFLICT]
+        unrelated = await client.post(f"/api/v1/interests/{other['id']}/end", json={}, headers=coo.headers)
+        assert unrelated.status_code == 200, unrelated.text
+        assert (await read(client, coo, request))["flags"] == [CONFLICT]
+        ended = await client.post(f"/api/v1/interests/{interest['id']}/end", json={}, headers=coo.headers)
+        assert ended.status_code == 200, ended.text
+        assert (await read(client, coo, request))["flags"] == []
+        events = await client.get(
+            "/api/v1/audit-events",
+            params={"entity_id": request["id"], "action": "hospitality_request.flagged"},
+            headers=clerk.headers,
+        )
+        assert events.status_code == 200, events.text
+        (event,) = events.json()["items"]
+        assert event["before"]["flags"] == [CONFLICT] and event["after"]["flags"] == []
+        assert event["actor_id"] == str(coo.id)
+
     async def test_the_trusts_threshold_decides_whether_a_similar_name_counts(
         self, client: AsyncClient, caller
     ) -> None:

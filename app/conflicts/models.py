@@ -138,6 +138,7 @@ class RecordConflict(Base):
     it counts is the score against the trust's threshold at the time of asking."""
 
     __tablename__ = "record_conflicts"
+    __table_args__ = (Index("ix_record_conflicts_interest_id", "interest_id"),)
 
     record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     interest_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interests.id"), primary_key=True)

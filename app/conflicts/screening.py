@@ -164,6 +164,24 @@ async def on_interest_declared(session: AsyncSession, actor: Actor, interest: In
             await _reflag(session, actor, source, record)
 
 
+async def on_interest_ended(session: AsyncSession, actor: Actor, interest: Interest) -> None:
+    """An interest ended: the waiting records it flagged are flagged again from what still counts."""
+    touched = set(
+        await session.scalars(
+            select(RecordConflict.record_id).where(RecordConflict.interest_id == interest.id)
+        )
+    )
+    if not touched:
+        return
+    for source in SOURCES.values():
+        model = source.model
+        waiting = await session.scalars(
+            select(model).where(model.id.in_(touched), model.status == source.pending)
+        )
+        for record in waiting:
+            await _reflag(session, actor, source, record)
+
+
 async def _reflag(
     session: AsyncSession, actor: Actor | None, source: ScreenedSource, record: Submitted
 ) -> None:

@@ -25,6 +25,8 @@ from app.people import service as people_service
 # so that this domain never imports the ones built on it).
 DeclaredHook = Callable[[AsyncSession, Actor, Interest], Awaitable[None]]
 declared_hooks: list[DeclaredHook] = []
+# Likewise after an interest is ended (the records it made conflicted may be decided normally again).
+ended_hooks: list[DeclaredHook] = []
 
 
 def name_tokens(interest_id: uuid.UUID, key: str | None) -> list[InterestNameToken]:
@@ -121,6 +123,8 @@ async def close(
     await audit_service.record(
         session, actor, "interest.ended", interest, before=before, owner=interest.person_id
     )
+    for hook in ended_hooks:
+        await hook(session, actor, interest)
     return interest
 
 

@@ -130,6 +130,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", "interest_id", name=op.f("pk_record_conflicts")),
     )
+    with op.batch_alter_table("record_conflicts", schema=None) as batch_op:
+        batch_op.create_index("ix_record_conflicts_interest_id", ["interest_id"], unique=False)
     op.create_table(
         "related_party_transactions",
         sa.Column("conflict_check_id", sa.Uuid(), nullable=False),
@@ -178,6 +180,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_related_party_transactions_person_id"))
 
     op.drop_table("related_party_transactions")
+    with op.batch_alter_table("record_conflicts", schema=None) as batch_op:
+        batch_op.drop_index("ix_record_conflicts_interest_id")
+
     op.drop_table("record_conflicts")
     op.drop_table("interest_name_tokens")
     with op.batch_alter_table("conflict_check_matches", schema=None) as batch_op:
