@@ -20,6 +20,7 @@ from app.auth.actor import Actor
 from app.conflicts.models import ConflictCheck, ConflictMatch, RelatedPartyTransaction
 from app.conflicts.schemas import DfeDecision, RelatedPartyRead, RelatedPartyUpdate
 from app.core import clock, money
+from app.core.db import chunks
 from app.core.errors import NotFound, Unprocessable
 from app.core.pagination import paginate
 from app.core.schemas import PageParams
@@ -162,9 +163,8 @@ async def list_rpts(
 async def interests_of(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Interest]:
     """The related persons' interests, by id (the relationship the accounts disclose)."""
     found: dict[uuid.UUID, Interest] = {}
-    listed = sorted(ids)
-    for start in range(0, len(listed), 500):
-        rows = await session.scalars(select(Interest).where(Interest.id.in_(listed[start : start + 500])))
+    for chunk in chunks(sorted(ids)):
+        rows = await session.scalars(select(Interest).where(Interest.id.in_(chunk)))
         found.update({interest.id: interest for interest in rows})
     return found
 

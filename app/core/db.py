@@ -1,10 +1,10 @@
 """The database: one declarative Base, the async engine, and the per-request session."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -194,3 +194,14 @@ async def session_scope(*, write: bool = True) -> AsyncIterator[AsyncSession]:
     """A transaction for commands and jobs outside a request."""
     async with get_database().session(write=write) as session:
         yield session
+
+
+# Well under the bound parameters SQLite and PostgreSQL take in one statement (an IN list of ids).
+CHUNK = 500
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most CHUNK, for statements with one bound parameter per item."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]

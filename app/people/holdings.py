@@ -3,25 +3,17 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Role
 from app.core import clock
+from app.core.db import chunks
 from app.people.governance import GovernanceRole
 from app.people.models import Appointment, PersonRole, appointment_open_on
-
-# Well under the bound parameters SQLite and PostgreSQL take in one statement.
-_CHUNK = 500
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 def appointment_rows(person_id: uuid.UUID, roles: Iterable[GovernanceRole]) -> list[dict[str, Any]]:
@@ -41,7 +33,7 @@ def appointment_rows(person_id: uuid.UUID, roles: Iterable[GovernanceRole]) -> l
 
 async def replace_roles(session: AsyncSession, wanted: Mapping[uuid.UUID, set[Role]]) -> None:
     """Each person's roles become exactly these."""
-    for chunk in _chunks(list(wanted)):
+    for chunk in chunks(list(wanted)):
         await session.execute(delete(PersonRole).where(PersonRole.person_id.in_(chunk)))
     rows = [
         {"person_id": person, "role": role.value}
@@ -59,7 +51,7 @@ async def reconcile_appointments(
     wanted; leave the rest (and their dates) alone."""
     today = clock.today()
     held: dict[uuid.UUID, set[GovernanceRole]] = defaultdict(set)
-    for chunk in _chunks(list(wanted)):
+    for chunk in chunks(list(wanted)):
         found = await session.execute(
             select(Appointment.person_id, Appointment.governance_role).where(
                 Appointment.person_id.in_(chunk), appointment_open_on(today)
@@ -72,7 +64,7 @@ async def reconcile_appointments(
         for role in held[person] - roles:
             leaving[role].append(person)
     for role, people in leaving.items():
-        for chunk in _chunks(people):
+        for chunk in chunks(people):
             await session.execute(
                 update(Appointment)
                 .where(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.permissions import Role
+from app.core.db import chunks
 from app.core.errors import DomainError
 from app.core.middleware import BadInput, check_text
 from app.core.schemas import Email, Name, OptionalName
@@ -203,10 +204,8 @@ async def _existing(session: AsyncSession, emails: list[str]) -> dict[str, _Curr
     """Current people by lower-case email."""
     found: dict[str, _Current] = {}
     keys = sorted({e.lower() for e in emails})
-    for start in range(0, len(keys), 500):
-        people = list(
-            await session.scalars(select(Person).where(Person.email_key.in_(keys[start : start + 500])))
-        )
+    for chunk in chunks(keys):
+        people = list(await session.scalars(select(Person).where(Person.email_key.in_(chunk))))
         for person, view in zip(people, await service.views(session, people), strict=True):
             found[person.email_key] = _Current(person, view)
     return found

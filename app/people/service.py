@@ -15,6 +15,7 @@ from app.auth.actor import Actor
 from app.auth.dependencies import get_passwords
 from app.auth.permissions import Permission, Role
 from app.core import clock, text
+from app.core.db import chunks
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.pagination import paginate
 from app.core.schemas import PageParams
@@ -99,10 +100,10 @@ async def list_people(
 async def views(session: AsyncSession, people: list[Person]) -> list[PersonRead]:
     """People with their roles and the governance roles of their open appointments."""
     held: dict[uuid.UUID, tuple[str | None, str | None]] = {}
-    for start in range(0, len(people), 500):
+    for chunk in chunks(people):
         found = await session.execute(
             select(Person.id, roles_held(), governance_roles_held(clock.today())).where(
-                Person.id.in_([p.id for p in people[start : start + 500]])
+                Person.id.in_([p.id for p in chunk])
             )
         )
         held.update({person_id: (roles, governance) for person_id, roles, governance in found})
@@ -129,11 +130,8 @@ async def view(session: AsyncSession, person: Person) -> PersonRead:
 async def names_of(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """People's full names by id (for registers and exports that show who, not an id)."""
     found: dict[uuid.UUID, str] = {}
-    listed = sorted(ids)
-    for start in range(0, len(listed), 500):
-        rows = await session.execute(
-            select(Person.id, Person.full_name).where(Person.id.in_(listed[start : start + 500]))
-        )
+    for chunk in chunks(sorted(ids)):
+        rows = await session.execute(select(Person.id, Person.full_name).where(Person.id.in_(chunk)))
         found.update({person_id: name for person_id, name in rows})
     return found
 
