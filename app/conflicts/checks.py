@@ -31,7 +31,7 @@ from app.core.schemas import PageParams
 from app.trust_settings import service as trust_settings
 
 
-def _matches_view(check: ConflictCheck, matches: list[ConflictMatch]) -> list[dict[str, Any]]:
+def _matches_view(matches: list[ConflictMatch]) -> list[dict[str, Any]]:
     return [
         {"person_id": m.person_id, "interest_id": m.interest_id, "score": m.score, "reason": m.reason}
         for m in matches
@@ -98,7 +98,7 @@ async def store(
     await session.flush()
     await audit_service.record(
         session, actor, "conflict_check.created", check,
-        after={**check.audit_view(), "matches": _matches_view(check, matches)},
+        after={**check.audit_view(), "matches": _matches_view(matches)},
     )  # fmt: skip
     return check, matches
 

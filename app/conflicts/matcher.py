@@ -31,6 +31,11 @@ class Reason(StrEnum):
 _REASON_ORDER = {Reason.COMPANY_NUMBER: 0, Reason.EXACT_NAME: 1, Reason.SIMILAR_NAME: 2}
 
 
+def strength(found: "Found") -> tuple[int, float]:
+    """Smaller is stronger: a company number, then an exact name, then the higher score."""
+    return _REASON_ORDER[found.reason], -found.score
+
+
 @dataclass(frozen=True)
 class Query:
     """What is searched for: a normalised name key (may be empty) and a normalised company number."""
@@ -142,8 +147,7 @@ async def search(
             found.append(Found(interest, person_name, judged[1], judged[0]))
     found.sort(
         key=lambda f: (
-            _REASON_ORDER[f.reason],
-            -f.score,
+            *strength(f),
             f.person_name.casefold(),
             (f.interest.organisation_name or "").casefold(),
             str(f.interest.id),

@@ -47,7 +47,7 @@ async def find(session: AsyncSession, data: MeetingCheckCreate) -> tuple[list[di
             query = matcher.Query.of(counterparty)
             for found in await matcher.search(session, query, data.meeting_date, threshold, attendees):
                 person_id = found.interest.person_id
-                if person_id not in best or _stronger(found, best[person_id][0]):
+                if person_id not in best or matcher.strength(found) < matcher.strength(best[person_id][0]):
                     best[person_id] = (found, counterparty)
         withdrawing = sorted(
             best.values(), key=lambda pair: (pair[0].person_name.casefold(), str(pair[0].interest.person_id))
@@ -97,11 +97,6 @@ async def create_meeting_check(
         items, threshold = await find(session, data)
     async with transactions.session(write=True) as session:
         return meeting_view(await store(session, actor, data, items, threshold))
-
-
-def _stronger(a: matcher.Found, b: matcher.Found) -> bool:
-    order = {matcher.Reason.COMPANY_NUMBER: 0, matcher.Reason.EXACT_NAME: 1, matcher.Reason.SIMILAR_NAME: 2}
-    return (order[a.reason], -a.score) < (order[b.reason], -b.score)
 
 
 def meeting_view(check: MeetingCheck) -> MeetingCheckRead:

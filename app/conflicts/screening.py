@@ -56,10 +56,11 @@ def _threshold() -> Select[float]:
     return select(TrustSettings.conflict_similarity_threshold).where(TrustSettings.id == 1)
 
 
-def _counting(record_id: Any, person_id: Any) -> list[ColumnElement[bool]]:
+def _counting(record_id: Any, person: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """The stored matches of a record that count today, of the people `person` picks."""
     return [
         RecordConflict.record_id == record_id,
-        RecordConflict.person_id == person_id,
+        person,
         RecordConflict.score >= _threshold().scalar_subquery(),
         Interest.id == RecordConflict.interest_id,
         interest_open_on(clock.today()),
@@ -73,7 +74,7 @@ def conflicted(record_id: Any, person_id: Any) -> ColumnElement[bool]:
     return exists(
         select(RecordConflict.interest_id)
         .select_from(RecordConflict, Interest)
-        .where(*_counting(record_id, person_id))
+        .where(*_counting(record_id, RecordConflict.person_id == person_id))
         .correlate_except(RecordConflict, Interest)
     )
 
@@ -82,7 +83,7 @@ async def _reason(session: AsyncSession, record: policy.Decidable, person_id: uu
     found = await session.scalar(
         select(Interest.organisation_name)
         .select_from(RecordConflict, Interest)
-        .where(*_counting(record.id, person_id))
+        .where(*_counting(record.id, RecordConflict.person_id == person_id))
         .order_by(RecordConflict.score.desc(), Interest.organisation_name)
         .limit(1)
     )
@@ -111,13 +112,7 @@ async def _flag(session: AsyncSession, kind: Kind, record: policy.Decidable) -> 
     statement = (
         select(RecordConflict.person_id)
         .select_from(RecordConflict, Interest)
-        .where(
-            RecordConflict.record_id == record.id,
-            RecordConflict.person_id.in_(people),
-            RecordConflict.score >= _threshold().scalar_subquery(),
-            Interest.id == RecordConflict.interest_id,
-            interest_open_on(clock.today()),
-        )
+        .where(*_counting(record.id, RecordConflict.person_id.in_(people)))
         .limit(1)
     )
     return await session.scalar(statement) is not None
@@ -138,11 +133,16 @@ async def screen(session: AsyncSession, kind: Kind, record: policy.Decidable, co
     """Store every candidate match of a record just submitted (before or after it is inserted: the
     rows name it by id) and say whether it is flagged provider_conflict."""
     await _one_at_a_time(session)
-    query = matcher.Query.of(counterparty)
-    # Every candidate, open or not yet: whether one counts is asked on the day of the decision.
-    found = await matcher.search(session, query, None, threshold=0.0)
-    await _store(session, kind, record.id, found)
+    await _store_candidates(session, kind, record.id, counterparty)
     return await _flag(session, kind, record)
+
+
+async def _store_candidates(
+    session: AsyncSession, kind: Kind, record_id: uuid.UUID, counterparty: str
+) -> None:
+    """Every candidate, open or not yet, with its score: whether one counts is asked on the day."""
+    found = await matcher.search(session, matcher.Query.of(counterparty), None, threshold=0.0)
+    await _store(session, kind, record_id, found)
 
 
 async def on_interest_declared(session: AsyncSession, actor: Actor, interest: Interest) -> None:
@@ -210,8 +210,7 @@ async def rescreen_waiting(session: AsyncSession) -> int:
         waiting = list(await session.scalars(select(model).where(model.status == source.pending)))
         for record in waiting:
             await session.execute(delete(RecordConflict).where(RecordConflict.record_id == record.id))
-            query = matcher.Query.of(source.counterparty(record))
-            await _store(session, source.kind, record.id, await matcher.search(session, query, None, 0.0))
+            await _store_candidates(session, source.kind, record.id, source.counterparty(record))
             await _reflag(session, None, source, record)
             count += 1
     return count
