@@ -141,3 +141,11 @@ def fresh_database() -> Iterator[str]:
     url = dbutil.create_database()
     yield url
     dbutil.drop_database(url)
+
+
+@pytest.fixture
+async def fresh_db(fresh_database: str) -> AsyncIterator[Database]:
+    """That database's engine, disposed afterwards (for races: each request commits on its own)."""
+    database = Database(create_engine(url=fresh_database))
+    yield database
+    await database.dispose()

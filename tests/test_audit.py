@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.audit.models import GENESIS_HASH, AuditEvent
 from app.auth.permissions import Role
-from app.core.db import Database, create_engine
+from app.core.db import Database
 from app.people.governance import GovernanceRole
 from tests.dbutil import ON_POSTGRES
 from tests.factories import bearer, make_person
@@ -576,13 +576,6 @@ class TestCheckpoint:
 
 
 # ---------------------------------------------------------------- concurrent appends
-
-
-@pytest.fixture
-async def fresh_db(fresh_database: str) -> AsyncIterator[Database]:
-    database = Database(create_engine(url=fresh_database))
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

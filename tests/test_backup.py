@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,10 +83,9 @@ async def keep_declaring(
 
 
 @pytest.fixture
-async def source(fresh_database: str) -> AsyncIterator[Database]:
-    database = Database(create_engine(url=fresh_database))
-    yield database
-    await database.dispose()
+def source(fresh_db: Database) -> Database:
+    """The database backed up (a fresh one, committing)."""
+    return fresh_db
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
 from app.core import clock
-from app.core.db import Database, create_engine
+from app.core.db import Database
 from app.people.governance import GovernanceRole
 from tests.factories import bearer, make_person
 from tests.live import live_client
@@ -653,34 +653,29 @@ class TestReadDeclarations:
 
 class TestConcurrentSubmissions:
     async def test_two_submissions_at_once_give_one_201_and_one_409(
-        self, app: FastAPI, fresh_database: str
+        self, app: FastAPI, fresh_db: Database
     ) -> None:
-        engine = create_engine(url=fresh_database)
-        database = Database(engine)
-        try:
-            async with database.session(write=True) as session:
-                admin = await make_person(session, Role.GOVERNANCE_ADMIN)
-                trustee = await make_person(session, governance_roles=TRUSTEE)
-            async with live_client(app, database) as http:
-                body = {"name": "Race", "due_on": days_from_today(30), "governance_roles": ["trustee"]}
-                cycle = await http.post("/api/v1/declaration-cycles", json=body, headers=bearer(admin.id))
-                assert cycle.status_code == 201, cycle.text
-                declaration = {
-                    "cycle_id": cycle.json()["id"],
-                    "nil_return": True,
-                    "code_of_conduct_accepted": True,
-                }
-                responses = await asyncio.gather(
-                    *(
-                        http.post("/api/v1/declarations", json=declaration, headers=bearer(trustee.id))
-                        for _ in range(2)
-                    )
+        async with fresh_db.session(write=True) as session:
+            admin = await make_person(session, Role.GOVERNANCE_ADMIN)
+            trustee = await make_person(session, governance_roles=TRUSTEE)
+        async with live_client(app, fresh_db) as http:
+            body = {"name": "Race", "due_on": days_from_today(30), "governance_roles": ["trustee"]}
+            cycle = await http.post("/api/v1/declaration-cycles", json=body, headers=bearer(admin.id))
+            assert cycle.status_code == 201, cycle.text
+            declaration = {
+                "cycle_id": cycle.json()["id"],
+                "nil_return": True,
+                "code_of_conduct_accepted": True,
+            }
+            responses = await asyncio.gather(
+                *(
+                    http.post("/api/v1/declarations", json=declaration, headers=bearer(trustee.id))
+                    for _ in range(2)
                 )
-                assert sorted(r.status_code for r in responses) == [201, 409]
-                listed = await http.get("/api/v1/declarations", headers=bearer(admin.id))
-                assert listed.json()["total"] == 1
-        finally:
-            await engine.dispose()
+            )
+            assert sorted(r.status_code for r in responses) == [201, 409]
+            listed = await http.get("/api/v1/declarations", headers=bearer(admin.id))
+            assert listed.json()["total"] == 1
 
 
 class TestResubmittingAfterLeavingTheScope:

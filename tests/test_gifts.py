@@ -13,7 +13,7 @@ from httpx import AsyncClient
 
 from app.auth.permissions import Role
 from app.core import clock
-from app.core.db import Database, create_engine
+from app.core.db import Database
 from tests.factories import Caller, bearer, make_person
 from tests.live import live_client
 
@@ -267,22 +267,18 @@ class TestDatesAndNotes:
 
 class TestOneDonorAtOnce:
     async def test_gifts_from_one_donor_recorded_at_the_same_moment_still_add_up(
-        self, app: FastAPI, fresh_database: str
+        self, app: FastAPI, fresh_db: Database
     ) -> None:
         # Six £10 gifts at once against the £25 limit: two fit, whatever the order; on PostgreSQL a
         # lock on the donor makes the totals see each other, on SQLite the write lock does.
-        database = Database(create_engine(url=fresh_database))
-        try:
-            async with database.session(write=True) as session:
-                people = [await make_person(session) for _ in range(6)]
-            async with live_client(app, database) as http:
-                body = {"donor_name": "Sam", "donor_organisation": "Acme Ltd", "description": "Wine",
-                        "value_gbp": "10.00", "accepted": True}  # fmt: skip
-                made = await asyncio.gather(
-                    *(http.post(GIFTS, json=body, headers=bearer(person.id)) for person in people)
-                )
-            assert [r.status_code for r in made] == [201] * 6, [r.text for r in made]
-            statuses = sorted(r.json()["status"] for r in made)
-            assert statuses == ["pending_review"] * 4 + ["recorded"] * 2
-        finally:
-            await database.dispose()
+        async with fresh_db.session(write=True) as session:
+            people = [await make_person(session) for _ in range(6)]
+        async with live_client(app, fresh_db) as http:
+            body = {"donor_name": "Sam", "donor_organisation": "Acme Ltd", "description": "Wine",
+                    "value_gbp": "10.00", "accepted": True}  # fmt: skip
+            made = await asyncio.gather(
+                *(http.post(GIFTS, json=body, headers=bearer(person.id)) for person in people)
+            )
+        assert [r.status_code for r in made] == [201] * 6, [r.text for r in made]
+        statuses = sorted(r.json()["status"] for r in made)
+        assert statuses == ["pending_review"] * 4 + ["recorded"] * 2

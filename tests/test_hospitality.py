@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Role
 from app.core import clock
-from app.core.db import Database, create_engine
+from app.core.db import Database
 from tests.factories import Caller, bearer, make_person, make_school
 from tests.live import live_client
 
@@ -603,57 +603,47 @@ class TestConcurrentDecisions:
     """Two people acting on one request at the same moment, each in a transaction that commits."""
 
     async def test_two_deciders_approving_at_once_give_one_200_and_one_409(
-        self, app: FastAPI, fresh_database: str
+        self, app: FastAPI, fresh_db: Database
     ) -> None:
-        engine = create_engine(url=fresh_database)
-        database = Database(engine)
-        try:
-            async with database.session(write=True) as session:
-                teacher = await make_person(session)
-                ceo, coo = await make_person(session, Role.CEO), await make_person(session, Role.COO)
-                auditor = await make_person(session, Role.AUDITOR)
-            async with live_client(app, database) as http:
-                for _ in range(3):
-                    created = await http.post(REQUESTS, json=body_of(), headers=bearer(teacher.id))
-                    assert created.status_code == 201, created.text
-                    path = f"{REQUESTS}/{created.json()['id']}"
-                    responses = await asyncio.gather(
-                        *(http.post(f"{path}/decision", json={"decision": "approve"}, headers=bearer(who.id))
-                          for who in (ceo, coo))
-                    )  # fmt: skip
-                    assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
-                    (winner,) = [r.json() for r in responses if r.status_code == 200]
-                    stored = await http.get(path, headers=bearer(auditor.id))
-                    assert stored.status_code == 200 and stored.json()["decided_by"] == winner["decided_by"]
-                    events = await http.get(
-                        "/api/v1/audit-events", params={"entity_id": winner["id"]}, headers=bearer(auditor.id)
-                    )
-                    assert events.status_code == 200
-                    assert [e["action"] for e in events.json()["items"]] == [
-                        "hospitality_request.submitted", "hospitality_request.approved"
-                    ]  # fmt: skip
-        finally:
-            await engine.dispose()
-
-    async def test_a_withdrawal_and_a_decision_at_once_give_one_200_and_one_409(
-        self, app: FastAPI, fresh_database: str
-    ) -> None:
-        engine = create_engine(url=fresh_database)
-        database = Database(engine)
-        try:
-            async with database.session(write=True) as session:
-                teacher, chair = await make_person(session), await make_person(session, Role.CHAIR)
-            async with live_client(app, database) as http:
+        async with fresh_db.session(write=True) as session:
+            teacher = await make_person(session)
+            ceo, coo = await make_person(session, Role.CEO), await make_person(session, Role.COO)
+            auditor = await make_person(session, Role.AUDITOR)
+        async with live_client(app, fresh_db) as http:
+            for _ in range(3):
                 created = await http.post(REQUESTS, json=body_of(), headers=bearer(teacher.id))
                 assert created.status_code == 201, created.text
                 path = f"{REQUESTS}/{created.json()['id']}"
                 responses = await asyncio.gather(
-                    http.post(f"{path}/withdraw", headers=bearer(teacher.id)),
-                    http.post(f"{path}/decision", json={"decision": "approve"}, headers=bearer(chair.id)),
-                )
+                    *(http.post(f"{path}/decision", json={"decision": "approve"}, headers=bearer(who.id))
+                      for who in (ceo, coo))
+                )  # fmt: skip
                 assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
-                final = await http.get(path, headers=bearer(teacher.id))
-                winner = next(r.json() for r in responses if r.status_code == 200)
-                assert final.json()["status"] == winner["status"] in ("withdrawn", "approved")
-        finally:
-            await engine.dispose()
+                (winner,) = [r.json() for r in responses if r.status_code == 200]
+                stored = await http.get(path, headers=bearer(auditor.id))
+                assert stored.status_code == 200 and stored.json()["decided_by"] == winner["decided_by"]
+                events = await http.get(
+                    "/api/v1/audit-events", params={"entity_id": winner["id"]}, headers=bearer(auditor.id)
+                )
+                assert events.status_code == 200
+                assert [e["action"] for e in events.json()["items"]] == [
+                    "hospitality_request.submitted", "hospitality_request.approved"
+                ]  # fmt: skip
+
+    async def test_a_withdrawal_and_a_decision_at_once_give_one_200_and_one_409(
+        self, app: FastAPI, fresh_db: Database
+    ) -> None:
+        async with fresh_db.session(write=True) as session:
+            teacher, chair = await make_person(session), await make_person(session, Role.CHAIR)
+        async with live_client(app, fresh_db) as http:
+            created = await http.post(REQUESTS, json=body_of(), headers=bearer(teacher.id))
+            assert created.status_code == 201, created.text
+            path = f"{REQUESTS}/{created.json()['id']}"
+            responses = await asyncio.gather(
+                http.post(f"{path}/withdraw", headers=bearer(teacher.id)),
+                http.post(f"{path}/decision", json={"decision": "approve"}, headers=bearer(chair.id)),
+            )
+            assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+            final = await http.get(path, headers=bearer(teacher.id))
+            winner = next(r.json() for r in responses if r.status_code == 200)
+            assert final.json()["status"] == winner["status"] in ("withdrawn", "approved")

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
-from app.core.db import Database, create_engine
+from app.core.db import Database
 from tests.factories import Caller, bearer, make_person
 from tests.live import live_client
 
@@ -478,51 +478,46 @@ class TestConcurrentResolutions:
     """Two screeners resolving one check at the same moment, each in a transaction that commits."""
 
     async def test_one_wins_and_one_related_party_transaction_is_opened(
-        self, app: FastAPI, fresh_database: str
+        self, app: FastAPI, fresh_db: Database
     ) -> None:
-        engine = create_engine(url=fresh_database)
-        database = Database(engine)
-        try:
-            async with database.session(write=True) as session:
-                governor = await make_person(session)
-                finance, ceo = (
-                    await make_person(session, Role.FINANCE_DIRECTOR),
-                    await make_person(session, Role.CEO),
+        async with fresh_db.session(write=True) as session:
+            governor = await make_person(session)
+            finance, ceo = (
+                await make_person(session, Role.FINANCE_DIRECTOR),
+                await make_person(session, Role.CEO),
+            )
+            auditor = await make_person(session, Role.AUDITOR)
+        async with live_client(app, fresh_db) as http:
+            interest = await http.post(
+                "/api/v1/interests",
+                json={"category": "directorship", "organisation_name": "Oakfield Ltd"},
+                headers=bearer(governor.id),
+            )
+            assert interest.status_code == 201, interest.text
+            for _ in range(3):
+                check = await http.post(
+                    CHECKS,
+                    json={"counterparty_name": "Oakfield", "context": "contract_award", "value_gbp": 9},
+                    headers=bearer(finance.id),
                 )
-                auditor = await make_person(session, Role.AUDITOR)
-            async with live_client(app, database) as http:
-                interest = await http.post(
-                    "/api/v1/interests",
-                    json={"category": "directorship", "organisation_name": "Oakfield Ltd"},
-                    headers=bearer(governor.id),
+                assert check.status_code == 201 and check.json()["matches"], check.text
+                path = f"{CHECKS}/{check.json()['id']}/resolution"
+                body = {"outcome": "related_party_transaction", "note": "Supplies"}
+                responses = await asyncio.gather(
+                    *(http.post(path, json=body, headers=bearer(who.id)) for who in (finance, ceo))
                 )
-                assert interest.status_code == 201, interest.text
-                for _ in range(3):
-                    check = await http.post(
-                        CHECKS,
-                        json={"counterparty_name": "Oakfield", "context": "contract_award", "value_gbp": 9},
-                        headers=bearer(finance.id),
-                    )
-                    assert check.status_code == 201 and check.json()["matches"], check.text
-                    path = f"{CHECKS}/{check.json()['id']}/resolution"
-                    body = {"outcome": "related_party_transaction", "note": "Supplies"}
-                    responses = await asyncio.gather(
-                        *(http.post(path, json=body, headers=bearer(who.id)) for who in (finance, ceo))
-                    )
-                    assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
-                    (winner,) = [r.json() for r in responses if r.status_code == 200]
-                    listed = await http.get(
-                        RPTS, params={"person_id": str(governor.id)}, headers=bearer(auditor.id)
-                    )
-                    assert listed.status_code == 200, listed.text
-                    mine = [r for r in listed.json()["items"] if r["conflict_check_id"] == winner["id"]]
-                    assert [r["id"] for r in mine] == [winner["related_party_transaction_id"]]
-                    events = await http.get(
-                        "/api/v1/audit-events", params={"entity_id": winner["id"]}, headers=bearer(auditor.id)
-                    )
-                    assert events.status_code == 200, events.text
-                    assert [e["action"] for e in events.json()["items"]] == [
-                        "conflict_check.created", "conflict_check.resolved"
-                    ]  # fmt: skip
-        finally:
-            await engine.dispose()
+                assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+                (winner,) = [r.json() for r in responses if r.status_code == 200]
+                listed = await http.get(
+                    RPTS, params={"person_id": str(governor.id)}, headers=bearer(auditor.id)
+                )
+                assert listed.status_code == 200, listed.text
+                mine = [r for r in listed.json()["items"] if r["conflict_check_id"] == winner["id"]]
+                assert [r["id"] for r in mine] == [winner["related_party_transaction_id"]]
+                events = await http.get(
+                    "/api/v1/audit-events", params={"entity_id": winner["id"]}, headers=bearer(auditor.id)
+                )
+                assert events.status_code == 200, events.text
+                assert [e["action"] for e in events.json()["items"]] == [
+                    "conflict_check.created", "conflict_check.resolved"
+                ]  # fmt: skip
