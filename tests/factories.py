@@ -3,13 +3,16 @@
 import itertools
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from httpx import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
 from app.auth.dependencies import get_token_service
 from app.auth.permissions import Role, permissions_of
+from app.core import clock
 from app.people import schools as schools_service
 from app.people import service as people_service
 from app.people.governance import GovernanceRole
@@ -88,3 +91,14 @@ def system_actor() -> Actor:
         governance_roles=frozenset(),
         permissions=permissions_of(held),
     )
+
+
+def days_from_today(days: int) -> str:
+    """The trust's today moved by `days`, as an ISO date."""
+    return (clock.today() + timedelta(days=days)).isoformat()
+
+
+def assert_problem(response: Response, status: int) -> None:
+    """A refusal: the one right status, as problem+json."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"

@@ -6,7 +6,7 @@ which attendees must declare and withdraw."""
 import csv
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
 from app.core import clock
-from tests.factories import Caller
+from tests.factories import Caller, assert_problem, days_from_today
 
 CHECKS = "/api/v1/conflict-checks"
 MEETINGS = "/api/v1/meeting-conflict-checks"
@@ -28,15 +28,6 @@ OTHER_HOLDERS = (
     ("family_member", "Jo Example", "daughter"),
     ("close_associate", "Chris Example", "business partner"),
 )
-
-
-def days_from_today(days: int) -> str:
-    return (clock.today() + timedelta(days=days)).isoformat()
-
-
-def assert_problem(response: Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
 
 
 async def someone(caller: Any, role: Role | None) -> Caller:

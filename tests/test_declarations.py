@@ -15,14 +15,10 @@ from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import Database
 from app.people.governance import GovernanceRole
-from tests.factories import bearer, make_person
+from tests.factories import bearer, days_from_today, make_person
 from tests.live import live_client
 
 TRUSTEE = (GovernanceRole.TRUSTEE,)
-
-
-def days_from_today(days: int) -> str:
-    return (clock.today() + timedelta(days=days)).isoformat()
 
 
 async def open_cycle(client: AsyncClient, admin: Any, **fields: Any) -> dict[str, Any]:

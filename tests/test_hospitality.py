@@ -14,9 +14,8 @@ from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Role
-from app.core import clock
 from app.core.db import Database
-from tests.factories import Caller, bearer, make_person, make_school
+from tests.factories import Caller, assert_problem, bearer, days_from_today, make_person, make_school
 from tests.live import live_client
 
 REQUESTS = "/api/v1/hospitality-requests"
@@ -24,10 +23,6 @@ REQUESTS = "/api/v1/hospitality-requests"
 LATE_SUMMER_EVENING_UTC = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
 READERS = (Role.CEO, Role.COO, Role.CHAIR, Role.VICE_CHAIR, Role.GOVERNANCE_ADMIN, Role.AUDITOR)
 NOT_READERS = (Role.HEADTEACHER, Role.HR_DIRECTOR, Role.FINANCE_DIRECTOR)
-
-
-def days_from_today(days: int) -> str:
-    return (clock.today() + timedelta(days=days)).isoformat()
 
 
 def body_of(**fields: Any) -> dict[str, Any]:
@@ -65,11 +60,6 @@ async def outcome(client: AsyncClient, who: Caller, request: dict[str, Any], **b
 
 async def read(client: AsyncClient, who: Caller, request: dict[str, Any]) -> Response:
     return await client.get(f"{REQUESTS}/{request['id']}", headers=who.headers)
-
-
-def assert_problem(response: Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
 
 
 class TestAsking:

@@ -3,29 +3,18 @@ open interest of the requester or of anyone who may decide it is flagged `provid
 approver with an open interest in the provider may not decide it; for the CEO's own request the Vice
 Chair decides when the Chair may not."""
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
-from app.core import clock
-from tests.factories import Caller
+from tests.factories import Caller, assert_problem, days_from_today
 
 REQUESTS = "/api/v1/hospitality-requests"
 PENDING = "/api/v1/approvals/pending"
 PROVIDER = "Oakfield Building Services Ltd"
 CONFLICT = "provider_conflict"
-
-
-def days_from_today(days: int) -> str:
-    return (clock.today() + timedelta(days=days)).isoformat()
-
-
-def assert_problem(response: Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
 
 
 async def declared(client: AsyncClient, who: Caller, organisation: str, **fields: Any) -> dict[str, Any]:

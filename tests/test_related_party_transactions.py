@@ -16,7 +16,7 @@ from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
 from app.core.db import Database
-from tests.factories import Caller, bearer, make_person
+from tests.factories import Caller, assert_problem, bearer, make_person
 from tests.live import live_client
 
 CHECKS = "/api/v1/conflict-checks"
@@ -30,11 +30,6 @@ FIELDS = {
     "description", "value_gbp", "novel_or_contentious", "dfe_approval_required", "declared_to_dfe_on",
     "dfe_reference", "dfe_decision", "at_cost_assurance_received", "created_at", "updated_at",
 }  # fmt: skip
-
-
-def assert_problem(response: Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
 
 
 async def someone(caller: Any, role: Role | None) -> Caller:
