@@ -16,6 +16,7 @@ from app.auth.router import router as auth_router
 from app.conflicts import screening
 from app.conflicts.router import router as conflicts_router
 from app.core import openapi
+from app.core.compression import Compression
 from app.core.db import get_database
 from app.core.errors import install_error_handlers
 from app.core.middleware import LoopbackOnly, RequestGuard, SecurityHeaders
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.development_key_variables:
         app.add_middleware(LoopbackOnly, unset=settings.development_key_variables)
     app.add_middleware(SecurityHeaders, hsts=settings.is_production)
+    app.add_middleware(Compression)
     if settings.trusted_proxies:
         # Outermost, so the throttle, the loopback guard and the logs all see the real client.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -42,7 +42,7 @@ from app.hospitality.models import HospitalityRequest
 from app.main import create_app
 from app.paid_work.models import PaidWork
 from app.people.models import Person, PersonRole, School
-from app.people.schools import school_key
+from app.people.schools import school_key, slugify
 from bench.harness import bench_database, percentile, server
 
 TARGET_P95_MS = 50.0
@@ -94,7 +94,7 @@ def seed(url: str, staff: int, total: int, pending: int) -> uuid.UUID:
     """Schools, staff (central and in schools; some headteachers), the COO, and the records."""
     rng, now = random.Random(5), datetime.now(UTC)
     schools = [{"id": uuid.uuid4(), "name": f"School {n}", "name_key": school_key(f"School {n}"),
-                "created_at": now} for n in range(20)]  # fmt: skip
+                "slug": slugify(f"School {n}"), "created_at": now} for n in range(20)]  # fmt: skip
     people = [_person(n, None if n % 10 == 0 else rng.choice(schools)["id"], now) for n in range(staff)]
     coo = _person(staff, None, now)
     roles = [{"person_id": p["id"], "role": Role.HEADTEACHER.value} for p in people[1:200:10]]

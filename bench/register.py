@@ -59,7 +59,7 @@ from app.interests import normalise
 from app.interests.models import Interest
 from app.interests.schemas import FINANCIAL_CATEGORIES, InterestCategory
 from app.people.models import Appointment, Person, PersonRole, School
-from app.people.schools import school_key
+from app.people.schools import school_key, slugify
 from app.register import render, service
 from bench.harness import bench_database, server
 
@@ -112,7 +112,7 @@ def _appointment(
         "body": "Trust board" if role in ("trustee", "member") else f"{rng.choice(ORGS)} LGB",
         "appointed_by": rng.choice(("Members", "Trust board", "Parents (elected)", "Diocese")),
         "appointed_on": appointed, "term_ends_on": today + timedelta(days=rng.randint(30, 1400)),
-        "stepped_down_on": stepped_down, "created_at": now,
+        "stepped_down_on": stepped_down, "school_id": None, "created_at": now,
     }  # fmt: skip
 
 
@@ -150,6 +150,7 @@ def seed(url: str, people: int, interests_each: int, unlisted: int, rng: random.
             "id": uuid.uuid4(),
             "name": f"{org} School",
             "name_key": school_key(f"{org} School"),
+            "slug": slugify(f"{org} School"),
             "created_at": now,
         }
         for org in ORGS
@@ -161,7 +162,11 @@ def seed(url: str, people: int, interests_each: int, unlisted: int, rng: random.
         person = _person(n, now, school_ids, rng)
         person_rows.append(person)
         if n < people:
-            appointment_rows.append(_appointment(person["id"], rng.choice(roles), today, now, rng))
+            role = rng.choice(roles)
+            appointment = _appointment(person["id"], role, today, now, rng)
+            if role == "local_governor":  # a local governor's appointment names the person's school
+                appointment["school_id"] = person["school_id"]
+            appointment_rows.append(appointment)
         elif n % 2:  # staff only: never listed
             appointment_rows.append(_appointment(person["id"], "staff", today, now, rng))
         else:  # a trustee who stepped down years ago: no longer listed

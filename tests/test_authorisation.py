@@ -74,6 +74,7 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("POST", "/api/v1/schools"): KEEPER,
     ("GET", "/api/v1/schools"): SIGNED_IN,
     ("GET", "/api/v1/schools/{school_id}"): SIGNED_IN,
+    ("PATCH", "/api/v1/schools/{school_id}"): KEEPER,
     ("POST", "/api/v1/people"): KEEPER,
     # Everyone may ask; a plain declarant sees only themselves (others are a 404, never a 403).
     ("GET", "/api/v1/people"): SIGNED_IN,
@@ -107,6 +108,7 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("GET", "/api/v1/public/register"): PUBLIC,
     ("GET", "/api/v1/public/register.csv"): PUBLIC,
     ("GET", "/register"): PUBLIC,
+    ("GET", "/register/schools/{slug}"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/assets/{asset}"): PUBLIC,
     ("GET", "/api/v1/settings"): SIGNED_IN,
@@ -198,6 +200,7 @@ class Records:
     """Records that exist before the request, whose ids fill the path."""
 
     school_id: uuid.UUID
+    school_slug: str
     person_id: uuid.UUID
     person_email: str
     appointment_id: uuid.UUID
@@ -219,6 +222,7 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] =
         lambda r: {"username": r.person_email, "password": DEFAULT_PASSWORD, "grant_type": "password"},
     ),
     ("POST", "/api/v1/schools"): ("json", lambda r: {"name": "Matrix Academy"}),
+    ("PATCH", "/api/v1/schools/{school_id}"): ("json", lambda r: {"name": "Matrix Renamed Academy"}),
     ("POST", "/api/v1/people"): (
         "json",
         lambda r: {"email": "matrix.new@trust.test", "full_name": "New Person"},
@@ -453,6 +457,7 @@ async def records(session: AsyncSession) -> Records:
     meeting = await meetings.store(session, screener, board, *await meetings.find(session, board))
     return Records(
         school_id=school.id,
+        school_slug=school.slug,
         person_id=person.id,
         person_email=person.email,
         appointment_id=appointment_id,
@@ -491,6 +496,7 @@ async def call(
         meeting_check_id=records.meeting_check_id,
         rpt_id=records.rpt_id,
         asset="swagger-ui.css",
+        slug=records.school_slug,
     )
     kwargs: dict[str, Any] = {"headers": headers}
     if operation in BODIES:

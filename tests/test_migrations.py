@@ -5,11 +5,13 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine as create_sync_engine
@@ -152,6 +154,88 @@ class TestUpgradeAndDowngrade:
                     await session.execute(text("DELETE FROM audit_events"))
         finally:
             await database.dispose()
+
+
+class TestSchoolPagesOnAPopulatedDatabase:
+    """The school pages revision: schools stored before it get slugs from their names, and local
+    governors the school of their person (one with no school stays empty; other roles stay empty)."""
+
+    BEFORE = "20261128_2000"
+    schools = sa.table(
+        "schools", sa.column("id", sa.Uuid()), sa.column("name", sa.String()),
+        sa.column("name_key", sa.String()), sa.column("created_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+    people = sa.table(
+        "people", sa.column("id", sa.Uuid()), sa.column("email", sa.String()),
+        sa.column("email_key", sa.String()), sa.column("full_name", sa.String()),
+        sa.column("school_id", sa.Uuid()), sa.column("active", sa.Boolean()),
+        sa.column("credentials_version", sa.Integer()), sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+    appointments = sa.table(
+        "appointments", sa.column("id", sa.Uuid()), sa.column("person_id", sa.Uuid()),
+        sa.column("governance_role", sa.String()), sa.column("appointed_on", sa.Date()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+
+    def _store(self, url: str, names: list[str], held: list[tuple[str, int | None]]) -> list[uuid.UUID]:
+        """Schools (each a second younger than the one before) and people with one appointment each:
+        (governance role, index of the person's school or None), stored as before the revision."""
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        school_ids = [uuid.uuid4() for _ in names]
+        people_ids, appointment_ids = [uuid.uuid4() for _ in held], [uuid.uuid4() for _ in held]
+        schools = [
+            {
+                "id": school_id,
+                "name": name,
+                "name_key": name.casefold(),
+                "created_at": start + timedelta(seconds=n),
+            }
+            for n, (school_id, name) in enumerate(zip(school_ids, names, strict=True))
+        ]
+        people = [
+            {"id": person_id, "email": f"p{n}@trust.test", "email_key": f"p{n}@trust.test",
+             "full_name": f"Person {n}", "school_id": None if school is None else school_ids[school],
+             "active": True, "credentials_version": 0, "created_at": start, "updated_at": start}
+            for n, (person_id, (_, school)) in enumerate(zip(people_ids, held, strict=True))
+        ]  # fmt: skip
+        appointments = [
+            {"id": appointment_id, "person_id": person_id, "governance_role": role,
+             "appointed_on": date(2025, 9, 1), "created_at": start}
+            for appointment_id, person_id, (role, _) in zip(appointment_ids, people_ids, held, strict=True)
+        ]  # fmt: skip
+        engine = create_sync_engine(sync_url(url))
+        try:
+            with engine.begin() as connection:
+                connection.execute(sa.insert(self.schools), schools)
+                connection.execute(sa.insert(self.people), people)
+                connection.execute(sa.insert(self.appointments), appointments)
+        finally:
+            engine.dispose()
+        return school_ids + appointment_ids
+
+    async def test_schools_get_slugs_and_local_governors_their_persons_school(
+        self, unmigrated_database: str
+    ) -> None:
+        url = unmigrated_database
+        migrate(url, self.BEFORE)
+        names = ["St Mary's School", "St. Mary's School", "École Saint-Étienne", "!!!", "St-Mary's School"]
+        held = [("local_governor", 2), ("local_governor", None), ("trustee", 0), ("staff", 1)]
+        ids = await anyio.to_thread.run_sync(self._store, url, names, held)
+        school_ids, appointment_ids = ids[: len(names)], ids[len(names) :]
+        migrate(url, "head")
+
+        database = Database(create_engine(url=url))
+        try:
+            async with database.session(write=False) as session:
+                slugs = dict(list(await session.execute(select(School.id, School.slug))))
+                schools_of = dict(list(await session.execute(select(Appointment.id, Appointment.school_id))))
+        finally:
+            await database.dispose()
+        assert [slugs[s] for s in school_ids] == [
+            "st-mary-s-school", "st-mary-s-school-2", "ecole-saint-etienne", "school", "st-mary-s-school-3",
+        ]  # fmt: skip
+        assert [schools_of[a] for a in appointment_ids] == [school_ids[2], None, None, None]
 
 
 class TestModelsMatchMigrations:

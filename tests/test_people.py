@@ -2,12 +2,24 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Role
 from app.core import clock
+from app.core.errors import NotFound
+from app.core.schemas import SLUG_MAX
+from app.people import schools as schools_service
+from tests.factories import assert_problem
+
+
+async def add_school(client: AsyncClient, admin: Any, name: str, **fields: str) -> dict[str, Any]:
+    response = await client.post("/api/v1/schools", json={"name": name, **fields}, headers=admin.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
 
 
 class TestSchools:
@@ -367,7 +379,8 @@ class TestUpdatePerson:
 
 class TestAppointments:
     async def test_the_admin_appoints_and_records_a_stepping_down(self, client: AsyncClient, caller) -> None:
-        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await caller(school_id=(await add_school(client, admin, "Hillside Primary"))["id"])
         body = {
             "governance_role": "local_governor",
             "body": "Hillside LGB",
@@ -483,3 +496,308 @@ class TestKeysLongerThanTheirNames:
             url, json={"person_id": str(other.id), "governance_role": "trustee"}, headers=admin.headers
         )
         assert wrong.status_code == 422
+
+
+class TestSlugs:
+    @pytest.mark.parametrize(
+        ("name", "slug"),
+        [
+            ("Hillside Primary", "hillside-primary"),
+            ("École Saint-Étienne", "ecole-saint-etienne"),
+            ("St. Mary's C of E (VA) -- Infants", "st-mary-s-c-of-e-va-infants"),
+            ("ﬃ Academy", "ffi-academy"),
+            ("学校", "school"),
+            ("!!!", "school"),
+            ("word " * 30, "-".join(["word"] * 16)),  # cut at a hyphen: 79 characters, not a broken word
+            ("x" * 100, "x" * SLUG_MAX),  # no hyphen to cut at
+        ],
+    )
+    def test_slugify(self, name: str, slug: str) -> None:
+        assert schools_service.slugify(name) == slug
+
+    async def test_a_slug_is_derived_from_the_name_and_shown_everywhere(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        school = await add_school(client, admin, "École Saint-Étienne")
+        assert school["slug"] == "ecole-saint-etienne"
+        one = await client.get(f"/api/v1/schools/{school['id']}", headers=admin.headers)
+        assert one.status_code == 200 and one.json()["slug"] == "ecole-saint-etienne"
+        listed = await client.get("/api/v1/schools", params={"limit": 200}, headers=admin.headers)
+        assert listed.status_code == 200
+        assert {s["id"]: s["slug"] for s in listed.json()["items"]}[school["id"]] == "ecole-saint-etienne"
+
+    async def test_names_that_give_a_taken_slug_are_numbered(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        slugs = [
+            (await add_school(client, admin, name))["slug"] for name in ("Oak", "Oak!", "O.A.K.", "Oak?")
+        ]
+        assert slugs == ["oak", "oak-2", "o-a-k", "oak-3"]
+
+    async def test_an_explicit_slug_is_kept_and_a_taken_one_is_a_409(
+        self, client: AsyncClient, caller, session: AsyncSession
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        school = await add_school(client, admin, "Hillside Primary Academy", slug="hillside")
+        assert school["slug"] == "hillside"
+        found = await schools_service.get_school_by_slug(session, "hillside")
+        assert str(found.id) == school["id"]
+        with pytest.raises(NotFound):
+            await schools_service.get_school_by_slug(session, "hillside-primary-academy")
+        taken = await client.post(
+            "/api/v1/schools", json={"name": "Hill Side", "slug": "hillside"}, headers=admin.headers
+        )
+        assert_problem(taken, 409)
+        # A derived slug steps round an explicit one.
+        assert (await add_school(client, admin, "Hillside"))["slug"] == "hillside-2"
+
+    async def test_a_slug_out_of_the_pattern_is_a_422(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        for slug in (
+            "Hillside",
+            "hill--side",
+            "-hillside",
+            "hill_side",
+            "hill side",
+            "",
+            "x" * (SLUG_MAX + 1),
+        ):
+            response = await client.post(
+                "/api/v1/schools", json={"name": "Hillside", "slug": slug}, headers=admin.headers
+            )
+            assert_problem(response, 422)
+            assert [e["loc"] for e in response.json()["errors"]] == [["body", "slug"]], slug
+
+
+class TestUpdateSchool:
+    async def test_renaming_keeps_the_slug_and_is_audited(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        school = await add_school(client, admin, "Hillside Primary")
+        renamed = await client.patch(
+            f"/api/v1/schools/{school['id']}", json={"name": "Hillside Academy"}, headers=admin.headers
+        )
+        assert renamed.status_code == 200, renamed.text
+        assert renamed.json()["name"] == "Hillside Academy" and renamed.json()["slug"] == "hillside-primary"
+        moved = await client.patch(
+            f"/api/v1/schools/{school['id']}", json={"slug": "hillside-academy"}, headers=admin.headers
+        )
+        assert moved.status_code == 200 and moved.json()["slug"] == "hillside-academy"
+        trail = await client.get(
+            "/api/v1/audit-events",
+            params={"entity_id": school["id"], "action": "school.updated"},
+            headers=admin.headers,
+        )
+        assert trail.status_code == 200
+        assert [(e["before"], e["after"]) for e in trail.json()["items"]] == [
+            ({"name": "Hillside Primary", "slug": "hillside-primary"},
+             {"name": "Hillside Academy", "slug": "hillside-primary"}),
+            ({"name": "Hillside Academy", "slug": "hillside-primary"},
+             {"name": "Hillside Academy", "slug": "hillside-academy"}),
+        ]  # fmt: skip
+        assert trail.json()["items"][0]["actor_id"] == str(admin.id)
+
+    async def test_an_unchanged_patch_is_not_audited(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        school = await add_school(client, admin, "Hillside Primary")
+        for body in ({}, {"name": "Hillside Primary", "slug": "hillside-primary"}):
+            same = await client.patch(f"/api/v1/schools/{school['id']}", json=body, headers=admin.headers)
+            assert same.status_code == 200 and same.json() == school
+        trail = await client.get(
+            "/api/v1/audit-events", params={"entity_id": school["id"]}, headers=admin.headers
+        )
+        assert trail.status_code == 200
+        assert [e["action"] for e in trail.json()["items"]] == ["school.created"]
+
+    async def test_a_taken_name_or_slug_is_a_409(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        oak, elm = await add_school(client, admin, "Oak"), await add_school(client, admin, "Elm")
+        url = f"/api/v1/schools/{elm['id']}"
+        assert_problem(await client.patch(url, json={"name": "OAK"}, headers=admin.headers), 409)
+        assert_problem(await client.patch(url, json={"slug": oak["slug"]}, headers=admin.headers), 409)
+        own_case = await client.patch(url, json={"name": "ELM"}, headers=admin.headers)
+        assert own_case.status_code == 200 and own_case.json()["name"] == "ELM"
+
+    @pytest.mark.parametrize(
+        "body", [{"name": None}, {"slug": None}, {"slug": "Elm"}, {"id": str(uuid.uuid4())}]
+    )
+    async def test_nulls_bad_slugs_and_unknown_fields_are_a_422(
+        self, client: AsyncClient, caller, body
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        school = await add_school(client, admin, "Elm")
+        response = await client.patch(f"/api/v1/schools/{school['id']}", json=body, headers=admin.headers)
+        assert_problem(response, 422)
+
+    async def test_an_unknown_school_is_a_404(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        response = await client.patch(
+            f"/api/v1/schools/{uuid.uuid4()}", json={"name": "X"}, headers=admin.headers
+        )
+        assert_problem(response, 404)
+
+
+NEEDS_SCHOOL = (
+    "A local governor's appointment names its school: give school_id, or give the person a school first"
+)
+
+
+def refused_for_school_id(response: Response, says: str) -> None:
+    assert_problem(response, 422)
+    assert response.json()["errors"] == [{"loc": ["body", "school_id"], "msg": says}]
+
+
+class TestAppointmentSchools:
+    """A local governor's appointment names its school (given, else the person's); the trust-level
+    roles name none; staff default to the person's school."""
+
+    async def _appoint(self, client: AsyncClient, admin: Any, person_id: object, **body: Any) -> Response:
+        return await client.post(f"/api/v1/people/{person_id}/appointments", json=body, headers=admin.headers)
+
+    async def test_a_local_governor_names_the_school_given_else_the_persons(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        oak, elm = await add_school(client, admin, "Oak"), await add_school(client, admin, "Elm")
+        person = await caller(school_id=oak["id"])
+        given = await self._appoint(
+            client, admin, person.id, governance_role="local_governor", school_id=elm["id"]
+        )
+        assert given.status_code == 201 and given.json()["school_id"] == elm["id"]
+        defaulted = await self._appoint(client, admin, person.id, governance_role="local_governor")
+        assert defaulted.status_code == 201 and defaulted.json()["school_id"] == oak["id"]
+        staff = await self._appoint(client, admin, person.id, governance_role="staff")
+        assert staff.status_code == 201 and staff.json()["school_id"] == oak["id"]
+
+    async def test_a_local_governor_with_no_school_at_all_is_a_422(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller()
+        refused_for_school_id(
+            await self._appoint(client, admin, person.id, governance_role="local_governor"), NEEDS_SCHOOL
+        )
+        staff = await self._appoint(client, admin, person.id, governance_role="staff")
+        assert staff.status_code == 201 and staff.json()["school_id"] is None
+
+    @pytest.mark.parametrize("role", ["member", "trustee", "accounting_officer"])
+    async def test_trust_level_roles_name_no_school(self, client: AsyncClient, caller, role: str) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        oak = await add_school(client, admin, "Oak")
+        person = await caller(school_id=oak["id"])
+        refused = await self._appoint(client, admin, person.id, governance_role=role, school_id=oak["id"])
+        assert_problem(refused, 422)
+        assert [e["loc"] for e in refused.json()["errors"]] == [["body", "school_id"]]
+        plain = await self._appoint(client, admin, person.id, governance_role=role)
+        assert plain.status_code == 201 and plain.json()["school_id"] is None
+
+    async def test_an_unknown_school_is_a_422_as_on_a_person(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        person = await caller(school_id=(await add_school(client, admin, "Oak"))["id"])
+        unknown = str(uuid.uuid4())
+        on_person = await client.patch(
+            f"/api/v1/people/{person.id}", json={"school_id": unknown}, headers=admin.headers
+        )
+        refused_for_school_id(on_person, "No such school")
+        created = await self._appoint(
+            client, admin, person.id, governance_role="local_governor", school_id=unknown
+        )
+        refused_for_school_id(created, "No such school")
+        appointment = await self._appoint(client, admin, person.id, governance_role="local_governor")
+        assert appointment.status_code == 201
+        moved = await client.patch(
+            f"/api/v1/appointments/{appointment.json()['id']}",
+            json={"school_id": unknown},
+            headers=admin.headers,
+        )
+        refused_for_school_id(moved, "No such school")
+
+    async def test_a_patch_moves_a_local_governor_by_the_same_rule(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        oak, elm = await add_school(client, admin, "Oak"), await add_school(client, admin, "Elm")
+        person = await caller(school_id=oak["id"])
+        governor = (await self._appoint(client, admin, person.id, governance_role="local_governor")).json()
+        trustee = await self._appoint(client, admin, person.id, governance_role="trustee")
+        assert trustee.status_code == 201
+        url = f"/api/v1/appointments/{governor['id']}"
+        moved = await client.patch(url, json={"school_id": elm["id"]}, headers=admin.headers)
+        assert moved.status_code == 200 and moved.json()["school_id"] == elm["id"]
+        kept = await client.patch(url, json={"body": "Elm LGB"}, headers=admin.headers)
+        assert kept.status_code == 200 and kept.json()["school_id"] == elm["id"]
+        back = await client.patch(url, json={"school_id": None}, headers=admin.headers)
+        assert back.status_code == 200 and back.json()["school_id"] == oak["id"]
+        refused = await client.patch(
+            f"/api/v1/appointments/{trustee.json()['id']}",
+            json={"school_id": elm["id"]},
+            headers=admin.headers,
+        )
+        assert_problem(refused, 422)
+        trail = await client.get(
+            "/api/v1/audit-events",
+            params={"entity_id": governor["id"], "action": "appointment.updated"},
+            headers=admin.headers,
+        )
+        assert trail.status_code == 200
+        first = trail.json()["items"][0]
+        assert (first["before"]["school_id"], first["after"]["school_id"]) == (oak["id"], elm["id"])
+
+    async def test_a_patch_with_no_school_left_is_a_422(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        oak = await add_school(client, admin, "Oak")
+        person = await caller(governance_roles=("local_governor",), school_id=oak["id"])
+        cleared = await client.patch(
+            f"/api/v1/people/{person.id}", json={"school_id": None}, headers=admin.headers
+        )
+        assert cleared.status_code == 200 and cleared.json()["school_id"] is None
+        listed = await client.get(f"/api/v1/people/{person.id}/appointments", headers=admin.headers)
+        assert listed.status_code == 200
+        (appointment,) = listed.json()["items"]
+        assert appointment["school_id"] == oak["id"], "changing a person's school leaves their appointments"
+        refused = await client.patch(
+            f"/api/v1/appointments/{appointment['id']}", json={"school_id": None}, headers=admin.headers
+        )
+        refused_for_school_id(refused, NEEDS_SCHOOL)
+
+
+class TestGovernanceRolesShorthandSchools:
+    async def test_creating_a_local_governor_opens_the_appointment_at_their_school(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        oak = await add_school(client, admin, "Oak")
+        body = {"email": "lg@trust.test", "full_name": "L G", "school_id": oak["id"],
+                "governance_roles": ["local_governor", "trustee", "staff"]}  # fmt: skip
+        created = await client.post("/api/v1/people", json=body, headers=admin.headers)
+        assert created.status_code == 201, created.text
+        listed = await client.get(
+            f"/api/v1/people/{created.json()['id']}/appointments", headers=admin.headers
+        )
+        assert listed.status_code == 200
+        assert {a["governance_role"]: a["school_id"] for a in listed.json()["items"]} == {
+            "local_governor": oak["id"], "trustee": None, "staff": oak["id"],
+        }  # fmt: skip
+
+    async def test_a_local_governor_with_no_school_is_not_created(self, client: AsyncClient, caller) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        body = {"email": "lg@trust.test", "full_name": "L G", "governance_roles": ["local_governor"]}
+        refused_for_school_id(
+            await client.post("/api/v1/people", json=body, headers=admin.headers), NEEDS_SCHOOL
+        )
+        found = await client.get("/api/v1/people", params={"email": "lg@trust.test"}, headers=admin.headers)
+        assert found.status_code == 200 and found.json()["total"] == 0
+
+    async def test_a_patch_making_a_local_governor_needs_a_school(self, client: AsyncClient, caller) -> None:
+        admin, person = await caller(Role.GOVERNANCE_ADMIN), await caller(governance_roles=("trustee",))
+        oak = await add_school(client, admin, "Oak")
+        url = f"/api/v1/people/{person.id}"
+        wanted = ["local_governor", "trustee"]
+        refused_for_school_id(
+            await client.patch(url, json={"governance_roles": wanted}, headers=admin.headers), NEEDS_SCHOOL
+        )
+        after_refusal = await client.get(url, headers=admin.headers)
+        assert after_refusal.status_code == 200 and after_refusal.json()["governance_roles"] == ["trustee"]
+        made = await client.patch(
+            url, json={"governance_roles": wanted, "school_id": oak["id"]}, headers=admin.headers
+        )
+        assert made.status_code == 200 and made.json()["governance_roles"] == wanted
+        listed = await client.get(f"{url}/appointments", headers=admin.headers)
+        assert listed.status_code == 200
+        assert {a["governance_role"]: a["school_id"] for a in listed.json()["items"]} == {
+            "local_governor": oak["id"], "trustee": None,
+        }  # fmt: skip

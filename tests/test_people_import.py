@@ -13,6 +13,7 @@ from httpx import AsyncClient, Response
 
 from app.auth.permissions import Role
 from tests import dbutil
+from tests.factories import assert_problem
 
 IMPORT = "/api/v1/people/import"
 HEADER = "email,full_name,school,job_title,governance_roles,roles\n"
@@ -128,7 +129,9 @@ class TestImportCreates:
         self, client: AsyncClient, caller
     ) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)
-        content = HEADER + 'd@trust.test,Dee,,,"Local governor|staff","HR director, auditor"\n'
+        content = (
+            HEADER + 'd@trust.test,Dee,Hillside Primary,,"Local governor|staff","HR director, auditor"\n'
+        )
         await imported(client, admin, content)
         dee = await person_by_email(client, admin, "d@trust.test")
         assert dee["governance_roles"] == ["local_governor", "staff"]
@@ -518,3 +521,64 @@ class TestANewSchoolForSomeoneWithoutOne:
         school_id = (await person_by_email(client, admin, "no.school@trust.test"))["school_id"]
         school = await client.get(f"/api/v1/schools/{school_id}", headers=admin.headers)
         assert school.json()["name"] == "Brand New Academy"
+
+
+class TestLocalGovernorsSchools:
+    """A local governor's appointment names its school, the one the row leaves the person in."""
+
+    async def test_a_local_governor_with_no_school_is_a_row_error_and_nothing_is_written(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await imported(client, admin, HEADER + "nomad@trust.test,No Mad,,,trustee,\n")
+        content = (
+            HEADER
+            + "fine@trust.test,Fine,New School,,local_governor,\n"
+            + "lost@trust.test,Lost,,,local_governor;staff,\n"  # a new person with no school
+            + "nomad@trust.test,No Mad,,,trustee;local_governor,\n"  # has none, and the row gives none
+        )
+        before = await counts(client, admin)
+        report = await imported(client, admin, content, dry_run=True)
+        assert report["valid"] is False and report["invalid"] == 2
+        rows = by_line(report)
+        assert rows[2]["action"] == "create" and rows[2]["errors"] == []
+        assert (
+            rows[3]["errors"]
+            == rows[4]["errors"]
+            == [
+                "governance_roles: a local governor's appointment names its school: "
+                "fill in the school column, or give the person a school first"
+            ]
+        )
+        refused = await upload(client, admin, content)
+        assert_problem(refused, 422)
+        assert list(error_lines(refused.json())) == [3, 4]
+        assert await counts(client, admin) == before
+
+    async def test_local_governors_get_the_school_of_the_row_or_the_one_they_have(
+        self, client: AsyncClient, caller
+    ) -> None:
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        await imported(client, admin, HEADER + "stays@trust.test,Stays,Oak Academy,,staff,\n")
+        content = (
+            HEADER
+            + "new@trust.test,New,Riverside School,,local_governor;trustee,\n"  # a school the file creates
+            + "stays@trust.test,Stays,,,staff;local_governor,\n"  # keeps Oak Academy
+        )
+        report = await imported(client, admin, content)
+        assert report["schools_created"] == ["Riverside School"]
+        held = {
+            "new@trust.test": {"local_governor", "trustee"},
+            "stays@trust.test": {"staff", "local_governor"},
+        }
+        for email, slug in (("new@trust.test", "riverside-school"), ("stays@trust.test", "oak-academy")):
+            person = await person_by_email(client, admin, email)
+            found = await client.get(f"/api/v1/schools/{person['school_id']}", headers=admin.headers)
+            assert found.status_code == 200 and found.json()["slug"] == slug
+            listed = await client.get(f"/api/v1/people/{person['id']}/appointments", headers=admin.headers)
+            assert listed.status_code == 200
+            schools = {a["governance_role"]: a["school_id"] for a in listed.json()["items"]}
+            # The trustee's appointment is the trust's; a local governor's and staff's, their school's.
+            assert schools == {
+                role: None if role == "trustee" else person["school_id"] for role in held[email]
+            }

@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 import re
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -35,15 +36,31 @@ def days_ahead(days: int) -> str:
     return (clock.today() + timedelta(days=days)).isoformat()
 
 
+async def add_school(client: AsyncClient, admin: Any, name: str | None = None) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/schools", json={"name": name or f"School {uuid.uuid4().hex[:8]}"}, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 async def add_person(
-    client: AsyncClient, admin: Any, full_name: str, governance_roles: tuple[str, ...] = ()
+    client: AsyncClient,
+    admin: Any,
+    full_name: str,
+    governance_roles: tuple[str, ...] = (),
+    school_id: str | None = None,
 ) -> str:
-    """A person created over the API; governance roles open appointments from today."""
+    """A person created over the API; governance roles open appointments from today (a local
+    governor's at their school: a new one unless given)."""
     slug = re.sub(r"[^a-z0-9]+", ".", full_name.lower()).strip(".") or "person"
+    if school_id is None and "local_governor" in governance_roles:
+        school_id = (await add_school(client, admin))["id"]
     body = {
         "email": f"{slug}.{len(full_name)}@trust.test",
         "full_name": full_name,
         "governance_roles": list(governance_roles),
+        "school_id": school_id,
     }
     response = await client.post("/api/v1/people", json=body, headers=admin.headers)
     assert response.status_code == 201, response.text
@@ -51,6 +68,9 @@ async def add_person(
 
 
 async def appoint(client: AsyncClient, admin: Any, person_id: str, **fields: Any) -> dict[str, Any]:
+    """An appointment (a local governor's at a new school unless one is given)."""
+    if fields.get("governance_role") == "local_governor" and "school_id" not in fields:
+        fields["school_id"] = (await add_school(client, admin))["id"]
     response = await client.post(
         f"/api/v1/people/{person_id}/appointments", json=fields, headers=admin.headers
     )
@@ -220,14 +240,17 @@ class TestAppointmentsShown:
             client, admin, person, governance_role="trustee", body="Trust board",
             appointed_by="Members", appointed_on="2023-09-01", term_ends_on="2027-08-31",
         )  # fmt: skip
+        hillside = await add_school(client, admin, "Hillside Primary")
         await appoint(
             client, admin, person, governance_role="local_governor", body="Hillside LGB",
             appointed_by="Trust board", appointed_on="2021-09-01", stepped_down_on=days_ago(60),
+            school_id=hillside["id"],
         )  # fmt: skip
         register = await published(client)
         assert entry(register, "Petra Chair")["appointments"] == [
             {
                 "governance_role": "local_governor",
+                "school_id": hillside["id"],
                 "body": "Hillside LGB",
                 "appointed_by": "Trust board",
                 "appointed_on": "2021-09-01",
@@ -236,6 +259,7 @@ class TestAppointmentsShown:
             },
             {
                 "governance_role": "trustee",
+                "school_id": None,
                 "body": "Trust board",
                 "appointed_by": "Members",
                 "appointed_on": "2023-09-01",
@@ -667,9 +691,10 @@ class TestUpdatedPersonByPerson:
         assert all(response.status_code == 200 for response in responses.values())
         served_reads = reads[before:]
         whole = await register_service.build(session)
+        schools = await register_service.fetch_schools(await session.connection())
         assert responses["json"].content == render.as_json_bytes(whole)
         assert responses["csv"].content == render.as_csv(whole).encode()
-        assert responses["html"].content == render.as_html(whole, get_settings().trust_name).encode()
+        assert responses["html"].content == render.as_html(whole, get_settings().trust_name, schools).encode()
         return {kind: response.text for kind, response in responses.items()}, served_reads
 
     async def test_a_series_of_changes_gives_what_a_whole_rebuild_gives(
@@ -773,7 +798,7 @@ class TestUpdatedPersonByPerson:
     async def test_each_trust_name_has_its_own_page(self, client: AsyncClient, caller, session) -> None:
         admin = await caller(Role.GOVERNANCE_ADMIN)
         await trustee(client, admin, "Named Trustee")
-        oak = await register_cache.rendered(session, render.html_form("Oak Trust"))
-        elm = await register_cache.rendered(session, render.html_form("Elm Trust"))
+        oak = (await register_cache.rendered(session, render.html_form("Oak Trust"))).body
+        elm = (await register_cache.rendered(session, render.html_form("Elm Trust"))).body
         assert b"Register of interests: Oak Trust" in oak and b"Named Trustee" in oak
         assert b"Register of interests: Elm Trust" in elm and b"Oak Trust" not in elm

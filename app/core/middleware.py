@@ -244,9 +244,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
+                present = {name.lower(): value for name, value in headers}
                 for name, value in self._headers_for(scope):
-                    if name not in present:
+                    if name not in present and not (name == b"x-frame-options" and _framing_allowed(present)):
                         headers.append((name, value))
                 message = {**message, "headers": headers}
             await send(message)
@@ -273,6 +273,13 @@ class SecurityHeaders:
         if self.hsts:
             headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
         return headers
+
+
+def _framing_allowed(headers: dict[bytes, bytes]) -> bool:
+    """A response whose own CSP lets some sites frame it (the register's ?embed=1 form): the CSP's
+    frame-ancestors decides, and an X-Frame-Options: DENY beside it would forbid every site."""
+    policy = headers.get(b"content-security-policy", b"")
+    return b"frame-ancestors" in policy and b"frame-ancestors 'none'" not in policy
 
 
 class LoopbackOnly:

@@ -28,6 +28,7 @@ from pydantic_core import CoreSchema, PydanticCustomError
 from app.core import money, text
 
 NAME_MAX = 200
+SLUG_MAX = 80  # a school's slug: the part of its register page's address after /register/schools/
 TEXT_MAX = 5000
 EMAIL_MAX = text.EMAIL_MAX
 PASSWORD_MIN = 12

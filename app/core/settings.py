@@ -2,6 +2,7 @@
 
 import ipaddress
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -37,6 +38,9 @@ _KEYS_AND_DEFAULTS: tuple[tuple[KeyName, str], ...] = (
     ("secret_key", DEV_SECRET_KEY),
     ("audit_key", DEV_AUDIT_KEY),
 )
+
+
+_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
 
 
 class ConfigurationError(RuntimeError):
@@ -83,10 +87,18 @@ class Settings(BaseSettings):
     # A request that cannot get a connection (or, on PostgreSQL, a new connection) in this time is a 503.
     db_pool_timeout_seconds: float = Field(default=10, gt=0)
     db_connect_timeout_seconds: int = Field(default=5, ge=1)
+    # The published register is served like a web page: browsers and proxies may keep today's register
+    # this long (then revalidate, which costs a 304), a past date's longer (it changes only when a
+    # record is dated back to it).
+    register_max_age_seconds: int = Field(default=300, ge=0, le=7 * 24 * 3600)
+    register_past_max_age_seconds: int = Field(default=24 * 3600, ge=0, le=365 * 24 * 3600)
+    # The sites that may show the register inside their own pages (?embed=1), e.g.
+    # https://www.hillside.sch.uk; nobody by default.
+    register_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Where pg_dump and pg_restore live, for backups of a PostgreSQL database (default: the PATH).
     pg_bin_dir: Path | None = None
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "register_frame_ancestors", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -113,6 +125,19 @@ class Settings(BaseSettings):
                     f"PROBITY_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
                     "(trusting every sender's X-Forwarded-For would let anyone choose their address)"
                 ) from None
+        return value
+
+    @field_validator("register_frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, value: list[str]) -> list[str]:
+        """Origins only (scheme, host, optional port): they go into a Content-Security-Policy header,
+        where a stray ';' or space would add a directive of the writer's choosing."""
+        for entry in value:
+            if not _ORIGIN.fullmatch(entry):
+                raise ValueError(
+                    f"PROBITY_REGISTER_FRAME_ANCESTORS: {entry!r} is not an origin "
+                    "(e.g. https://www.hillside.sch.uk, with no path)"
+                )
         return value
 
     @model_validator(mode="after")

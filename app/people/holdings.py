@@ -12,18 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import chunks
-from app.people.governance import GovernanceRole
+from app.people.governance import GovernanceRole, appointment_school
 from app.people.models import Appointment, PersonRole, appointment_open_on
 
 
-def appointment_rows(person_id: uuid.UUID, roles: Iterable[GovernanceRole]) -> list[dict[str, Any]]:
-    """The scripts' shorthand: governance roles become appointments open from today."""
+def appointment_rows(
+    person_id: uuid.UUID, school_id: uuid.UUID | None, roles: Iterable[GovernanceRole]
+) -> list[dict[str, Any]]:
+    """The scripts' shorthand: governance roles become appointments open from today, at the person's
+    school where the role names one (a local governor whose person has no school is a 422)."""
     today, now = clock.today(), clock.now()
     return [
         {
             "id": uuid.uuid4(),
             "person_id": person_id,
             "governance_role": role.value,
+            "school_id": appointment_school(role, None, school_id),
             "appointed_on": today,
             "created_at": now,
         }
@@ -45,10 +49,13 @@ async def replace_roles(session: AsyncSession, wanted: Mapping[uuid.UUID, set[Ro
 
 
 async def reconcile_appointments(
-    session: AsyncSession, wanted: Mapping[uuid.UUID, set[GovernanceRole]]
+    session: AsyncSession,
+    wanted: Mapping[uuid.UUID, set[GovernanceRole]],
+    schools: Mapping[uuid.UUID, uuid.UUID | None],
 ) -> None:
-    """Open appointments, from today, for roles newly wanted; step down, today, from roles no longer
-    wanted; leave the rest (and their dates) alone."""
+    """Open appointments, from today, for roles newly wanted (at the person's school, from `schools`,
+    where the role names one); step down, today, from roles no longer wanted; leave the rest (and
+    their dates and schools) alone."""
     today = clock.today()
     held: dict[uuid.UUID, set[GovernanceRole]] = defaultdict(set)
     for chunk in chunks(list(wanted)):
@@ -59,6 +66,12 @@ async def reconcile_appointments(
         )
         for person, role in found:
             held[person].add(GovernanceRole(role))
+    # Built before this writes anything: a refusal (a local governor with no school) comes first.
+    rows = [
+        row
+        for person, roles in wanted.items()
+        for row in appointment_rows(person, schools[person], roles - held[person])
+    ]
     leaving: dict[GovernanceRole, list[uuid.UUID]] = defaultdict(list)
     for person, roles in wanted.items():
         for role in held[person] - roles:
@@ -76,6 +89,5 @@ async def reconcile_appointments(
                 # Loaded appointments (a test's session, a later read in this request) see the change.
                 .execution_options(synchronize_session="fetch")
             )
-    rows = [row for person, roles in wanted.items() for row in appointment_rows(person, roles - held[person])]
     if rows:
         await session.execute(insert(Appointment), rows)

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.actor import Actor
 from app.auth.permissions import Role
 from app.core.db import chunks
-from app.core.errors import DomainError
+from app.core.errors import DomainError, Unprocessable
 from app.core.middleware import BadInput, check_text
 from app.core.schemas import Email, Name, OptionalName
 from app.people import schools as schools_service
 from app.people import service
-from app.people.governance import GovernanceRole
+from app.people.governance import GovernanceRole, appointment_school
 from app.people.models import Person, School
 from app.people.schemas import PersonCreate, PersonRead, PersonUpdate, SchoolCreate
 
@@ -232,6 +232,31 @@ def _changes(
     return update, []
 
 
+# A school the file creates has no id until the import writes it; the rule asks only whether there is one.
+_SCHOOL_THE_FILE_CREATES = uuid.UUID(int=0)
+NO_SCHOOL_FOR_LOCAL_GOVERNOR = (
+    "governance_roles: a local governor's appointment names its school: "
+    "fill in the school column, or give the person a school first"
+)
+
+
+def _school_refusals(row: _Row, current: PersonRead | None, school_id: uuid.UUID | None) -> list[str]:
+    """The appointments this row opens name their schools by the rule of every other path: a local
+    governor's is the school the row leaves the person in, so there must be one."""
+    if row.governance_roles is None:
+        return []
+    school: uuid.UUID | None = current.school_id if current else None
+    if row.school is not None:
+        school = school_id or _SCHOOL_THE_FILE_CREATES
+    opening = row.governance_roles - set(current.governance_roles if current else ())
+    try:
+        for role in opening:
+            appointment_school(role, None, school)
+    except Unprocessable:
+        return [NO_SCHOOL_FOR_LOCAL_GOVERNOR]
+    return []
+
+
 @dataclass
 class _Plan:
     steps: list[tuple[_Row, RowReport, dict[str, Any] | None]]
@@ -263,6 +288,7 @@ async def _plan(session: AsyncSession, actor: Actor, parsed: list[tuple[_Row | N
         school_id = schools.get(schools_service.school_key(row.school)) if row.school else None
         update, refusals = _changes(row, current, school_id, actor) if current else ({}, [])
         report.errors.extend(refusals)
+        report.errors.extend(_school_refusals(row, current, school_id))
         report.changes = sorted(update) if current else ["new person"]
         if report.errors:
             report.action = "error"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.db import Base, UTCDateTime, UUIDPrimaryKey
-from app.core.schemas import EMAIL_MAX, NAME_MAX
+from app.core.schemas import EMAIL_MAX, NAME_MAX, SLUG_MAX
 
 
 class School(UUIDPrimaryKey, Base):
@@ -32,12 +32,15 @@ class School(UUIDPrimaryKey, Base):
     # Names are unique whatever their case: the case-folded copy carries the constraint (folding
     # can lengthen a name, "ß" becomes "ss", hence the wider column).
     name_key: Mapped[str] = mapped_column(String(2 * NAME_MAX), unique=True)
+    # The school's page of the published register: /register/schools/{slug}. Readable, unique, and
+    # stable: renaming the school does not change it, so a school website's link keeps working.
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     audit_type: ClassVar[str] = "school"
 
     def audit_view(self) -> dict[str, Any]:
-        return {"name": self.name}
+        return {"name": self.name, "slug": self.slug}
 
 
 class Person(UUIDPrimaryKey, Base):
@@ -82,6 +85,9 @@ class Appointment(UUIDPrimaryKey, Base):
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
     governance_role: Mapped[str] = mapped_column(String(40))
+    # The school whose local governing body this is: required for a local governor, empty for the
+    # trust-level roles (member, trustee, accounting officer).
+    school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("schools.id"), index=True)
     body: Mapped[str | None] = mapped_column(String(NAME_MAX))
     appointed_by: Mapped[str | None] = mapped_column(String(NAME_MAX))
     appointed_on: Mapped[date] = mapped_column(Date)
@@ -98,6 +104,7 @@ class Appointment(UUIDPrimaryKey, Base):
 _APPOINTMENT_AUDITED = (
     "person_id",
     "governance_role",
+    "school_id",
     "body",
     "appointed_by",
     "appointed_on",

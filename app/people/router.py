@@ -29,6 +29,7 @@ from app.people.schemas import (
     PersonUpdate,
     SchoolCreate,
     SchoolRead,
+    SchoolUpdate,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
@@ -52,7 +53,7 @@ async def get_me(actor: SignedIn) -> MeRead:
 
 @router.post("/schools", status_code=201, response_model=SchoolRead, responses=WRITE_ERRORS)
 async def create_school(actor: SchoolsWriter, session: Session, data: SchoolCreate) -> SchoolRead:
-    """A school of the trust; names are unique."""
+    """A school of the trust; names and slugs are unique; the slug is derived from the name if not given."""
     return SchoolRead.model_validate(await schools_service.create_school(session, actor, data))
 
 
@@ -66,6 +67,16 @@ async def list_schools(_: SchoolsReader, session: Session, page: Paging) -> Page
 @router.get("/schools/{school_id}", response_model=SchoolRead, responses=responses(401, 403, 404, 422))
 async def get_school(_: SchoolsReader, session: Session, school_id: uuid.UUID) -> SchoolRead:
     return SchoolRead.model_validate(await schools_service.get_school(session, school_id))
+
+
+@router.patch(
+    "/schools/{school_id}", response_model=SchoolRead, responses=responses(401, 403, 404, 409, 415, 422)
+)
+async def update_school(
+    actor: SchoolsWriter, session: Session, school_id: uuid.UUID, data: SchoolUpdate
+) -> SchoolRead:
+    """Rename a school or change its slug; renaming keeps the slug (the school's page keeps its address)."""
+    return SchoolRead.model_validate(await schools_service.update_school(session, actor, school_id, data))
 
 
 @router.post("/people", status_code=201, response_model=PersonRead, responses=WRITE_ERRORS)
@@ -151,7 +162,7 @@ async def list_appointments(
 async def create_appointment(
     actor: PeopleWriter, session: Session, person_id: uuid.UUID, data: AppointmentCreate
 ) -> AppointmentRead:
-    """appointed_on defaults to today; dates may not run backwards."""
+    """appointed_on defaults to today; dates may not run backwards; a local governor names a school."""
     return AppointmentRead.model_validate(await service.create_appointment(session, actor, person_id, data))
 
 
@@ -163,7 +174,7 @@ async def create_appointment(
 async def update_appointment(
     actor: PeopleWriter, session: Session, appointment_id: uuid.UUID, data: AppointmentUpdate
 ) -> AppointmentRead:
-    """Record a stepping down, a new term end or a corrected date."""
+    """Record a stepping down, a new term end, a corrected date or the school."""
     return AppointmentRead.model_validate(
         await service.update_appointment(session, actor, appointment_id, data)
     )

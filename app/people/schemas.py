@@ -1,21 +1,40 @@
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, StringConstraints
 
 from app.auth.permissions import Role
-from app.core.schemas import Day, Email, InputModel, Name, OptionalName, Password, ReadModel
+from app.core.schemas import SLUG_MAX, Day, Email, InputModel, Name, OptionalName, Password, ReadModel
 from app.people.governance import GovernanceRole
+
+# A school's slug: lower-case ASCII letters and digits in words joined by single hyphens.
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+Slug = Annotated[
+    str,
+    StringConstraints(max_length=SLUG_MAX, pattern=SLUG_PATTERN),
+    Field(
+        description=f"The school's page of the published register, /register/schools/{{slug}}: lower-case "
+        f"letters and digits in words joined by single hyphens, at most {SLUG_MAX} characters",
+        examples=["hillside-primary"],
+    ),
+]
 
 
 class SchoolCreate(InputModel):
     name: Name
+    slug: Slug | None = Field(default=None, description="derived from the name when left out; stable after")
+
+
+class SchoolUpdate(InputModel):
+    name: Name | None = None
+    slug: Slug | None = Field(default=None, description="changes only when given; renaming keeps it")
 
 
 class SchoolRead(ReadModel):
     id: uuid.UUID
     name: str
+    slug: str
     created_at: datetime
 
 
@@ -65,6 +84,11 @@ class MeRead(ReadModel):
 class AppointmentCreate(InputModel):
     person_id: uuid.UUID | None = Field(default=None, description="if given, the person in the path")
     governance_role: GovernanceRole
+    school_id: uuid.UUID | None = Field(
+        default=None,
+        description="a local governor's school (default: the person's); staff's defaults to the person's; "
+        "none for member, trustee or accounting_officer",
+    )
     body: OptionalName | None = Field(default=None, description='e.g. "Trust board", "Hillside LGB"')
     appointed_by: OptionalName | None = None
     appointed_on: Day | None = Field(default=None, description="defaults to today")
@@ -73,6 +97,9 @@ class AppointmentCreate(InputModel):
 
 
 class AppointmentUpdate(InputModel):
+    school_id: uuid.UUID | None = Field(
+        default=None, description="as on creation; null gives a local governor or staff the person's school"
+    )
     body: OptionalName | None = None
     appointed_by: OptionalName | None = None
     appointed_on: Day | None = None
@@ -84,6 +111,7 @@ class AppointmentRead(ReadModel):
     id: uuid.UUID
     person_id: uuid.UUID
     governance_role: GovernanceRole
+    school_id: uuid.UUID | None
     body: str | None
     appointed_by: str | None
     appointed_on: date

@@ -20,7 +20,7 @@ from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.people import holdings
-from app.people.governance import GovernanceRole
+from app.people.governance import GovernanceRole, appointment_school
 from app.people.models import (
     Appointment,
     Person,
@@ -221,6 +221,12 @@ async def create_people(
         }
         for view, (_, password_hash) in zip(created, new, strict=True)
     ]
+    # Built before the first INSERT: a local governor with no school is refused with nothing written.
+    appointments = [
+        row
+        for view in created
+        for row in holdings.appointment_rows(view.id, view.school_id, view.governance_roles)
+    ]
     try:
         await session.execute(insert(Person), people)
     except IntegrityError as exc:
@@ -228,9 +234,6 @@ async def create_people(
     role_rows = [{"person_id": view.id, "role": role.value} for view in created for role in view.roles]
     if role_rows:
         await session.execute(insert(PersonRole), role_rows)
-    appointments = [
-        row for view in created for row in holdings.appointment_rows(view.id, view.governance_roles)
-    ]
     if appointments:
         await session.execute(insert(Appointment), appointments)
     await audit_service.record_many(
@@ -292,7 +295,10 @@ async def update_person(
     if data.roles is not None:
         await holdings.replace_roles(session, {person.id: set(data.roles)})
     if data.governance_roles is not None:
-        await holdings.reconcile_appointments(session, {person.id: set(data.governance_roles)})
+        # At the person's school as this change leaves it; their other appointments stay where they are.
+        await holdings.reconcile_appointments(
+            session, {person.id: set(data.governance_roles)}, {person.id: person.school_id}
+        )
     person.updated_at = clock.now()
     await _flush_or_conflict(session)
     after = await view(session, person)
@@ -312,6 +318,7 @@ async def update_people(
     now = clock.now()
     new_roles: dict[uuid.UUID, set[Role]] = {}
     governance: dict[uuid.UUID, set[GovernanceRole]] = {}
+    schools: dict[uuid.UUID, uuid.UUID | None] = {}
     entries = []
     for person, before, data in changes:
         sent = data.model_dump(include={"full_name", "job_title", "school_id"}, exclude_unset=True)
@@ -322,6 +329,7 @@ async def update_people(
             new_roles[person.id] = set(data.roles)
         if data.governance_roles is not None:
             governance[person.id] = set(data.governance_roles)
+            schools[person.id] = person.school_id
         after = before.model_copy(
             update={
                 **sent,
@@ -340,7 +348,7 @@ async def update_people(
         )
     await session.flush()
     await holdings.replace_roles(session, new_roles)
-    await holdings.reconcile_appointments(session, governance)
+    await holdings.reconcile_appointments(session, governance, schools)
     await audit_service.record_many(session, actor_id=actor.id, entries=entries)
 
 
@@ -370,13 +378,16 @@ async def create_appointment(
     """An appointment to a governance role (the Academy Trust Handbook's fields)."""
     if data.person_id is not None and data.person_id != person_id:
         raise Unprocessable("person_id must be the person in the path", loc=("body", "person_id"))
-    await get_person(session, actor, person_id)
+    person = await get_person(session, actor, person_id)
+    await _ensure_school(session, data.school_id)
+    school_id = appointment_school(data.governance_role, data.school_id, person.school_id)
     appointed_on = data.appointed_on or clock.today()
     _check_dates(appointed_on, data.term_ends_on, data.stepped_down_on)
     appointment = Appointment(
         id=uuid.uuid4(),
         person_id=person_id,
         governance_role=data.governance_role.value,
+        school_id=school_id,
         body=data.body,
         appointed_by=data.appointed_by,
         appointed_on=appointed_on,
@@ -393,13 +404,21 @@ async def create_appointment(
 async def update_appointment(
     session: AsyncSession, actor: Actor, appointment_id: uuid.UUID, data: AppointmentUpdate
 ) -> Appointment:
-    """Record a stepping down or correct the dates; the appointment's role never changes."""
+    """Record a stepping down, correct the dates or the school; the appointment's role never changes,
+    and its school follows the same rule as on creation."""
     appointment = await session.get(Appointment, appointment_id)
     if appointment is None:
         raise NotFound("appointment")
     if "appointed_on" in data.model_fields_set and data.appointed_on is None:
         raise Unprocessable("appointed_on may not be null", loc=("body", "appointed_on"))
     before = appointment.audit_view()
+    if "school_id" in data.model_fields_set:
+        await _ensure_school(session, data.school_id)
+        person_school = await session.scalar(
+            select(Person.school_id).where(Person.id == appointment.person_id)
+        )
+        role = GovernanceRole(appointment.governance_role)
+        appointment.school_id = appointment_school(role, data.school_id, person_school)
     for name in ("body", "appointed_by", "appointed_on", "term_ends_on", "stepped_down_on"):
         if name in data.model_fields_set:
             setattr(appointment, name, getattr(data, name))

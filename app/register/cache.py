@@ -10,8 +10,9 @@ what a whole rebuild would give (tests/test_register.py compares the two).
 import asyncio
 import uuid
 import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,17 +23,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from app.audit.models import AuditEvent
 from app.core import clock
 from app.register import service
+from app.register.http import Document, new_document
 from app.register.render import Form
-from app.register.service import PersonKey, PublishedPerson, Register
+from app.register.service import PersonKey, PublishedPerson, Register, SchoolEntry
 
-# The audited writes that can change what is published: people (names), their appointments and
-# their interests. Anything else (a failed login, a declaration, a school) keeps the cached register,
-# so it is rebuilt only as often as it really changes. A prefix, so a new action of these domains
-# is covered without a change here.
-REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.")
+# The audited writes that can change what is published: people (names), their appointments, their
+# interests, and schools (each has a page, listed on the trust's). Anything else (a failed login, a
+# declaration, a gift) keeps the cached register, so it is rebuilt only as often as it really
+# changes. A prefix, so a new action of these domains is covered without a change here.
+REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.", "school.")
 # Past this many changes since the last version (an import, a morning of data entry) one whole
 # rebuild is cheaper than finding and re-reading each person.
 MOST_EVENTS_APPLIED = 200
+# Registers of past days kept (an auditor's or a Freedom of Information request's few dates).
+PAST_DAYS_KEPT = 8
 
 Version = tuple[int, str, date]
 
@@ -63,15 +67,28 @@ class _Published:
     version: Version
     people: dict[PersonKey, PublishedPerson]
     register: Register
+    schools: tuple[SchoolEntry, ...]
     fragments: dict[str, dict[PersonKey, bytes]] = field(default_factory=dict)
-    documents: dict[str, bytes] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    # The version before's documents: a form that comes out byte for byte the same keeps its
+    # ETag and Last-Modified, so a browser's copy stays valid (a 304) after a change elsewhere.
+    previous: dict[str, Document] = field(default_factory=dict)
+
+    def same_content(self, other: "_Published") -> bool:
+        """The same people, in the same order, with the same entries, and the same schools."""
+        return (
+            self.register.as_of == other.register.as_of
+            and self.schools == other.schools
+            and list(self.people.items()) == list(other.people.items())
+        )
 
 
 @dataclass
 class _Cache:
-    """The last version published; one build at a time."""
+    """The last version published, a few past days; one build at a time."""
 
     published: _Published | None = None
+    past: "OrderedDict[date, _Published]" = field(default_factory=OrderedDict)
     locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = field(
         default_factory=weakref.WeakKeyDictionary
     )
@@ -87,21 +104,35 @@ class _Cache:
 
 _cache = _Cache()
 
+# A form, or how to make it from the schools of this version (a school's page, found by its slug).
+FormChoice = Form | Callable[[tuple[SchoolEntry, ...]], Form]
 
-async def rendered(session: AsyncSession, form: Form) -> bytes:
-    """The register in this form, rendered once per version."""
+
+async def rendered(session: AsyncSession, choice: FormChoice, as_of: date | None = None) -> Document:
+    """The register in this form, on this day (default: today), rendered once per version."""
     key = await version(session)
-    published = _cache.published
-    if published is not None and published.version == key and form.name in published.documents:
-        return published.documents[form.name]
+    if as_of is None or as_of == key[2]:
+        published = _cache.published
+        if published is not None and published.version == key:
+            form = _chosen(choice, published)
+            if form.name in published.documents:
+                return published.documents[form.name]
     # After a change, concurrent readers wait for one update instead of each making their own; the
     # JSON, CSV and HTML share it. Built for the day in the key, so a request running across
     # midnight cannot file the next day's register under the previous day's key (or the reverse).
     async with _cache.lock():
-        published = await _up_to_date(session, key)
+        if as_of is None or as_of == key[2]:
+            published = await _up_to_date(session, key)
+        else:
+            published = await _past(session, key, as_of)
+        form = _chosen(choice, published)
         if form.name not in published.documents:
             published.documents[form.name] = await anyio.to_thread.run_sync(_assemble, published, form)
         return published.documents[form.name]
+
+
+def _chosen(choice: FormChoice, published: _Published) -> Form:
+    return choice if isinstance(choice, Form) else choice(published.schools)
 
 
 async def current(session: AsyncSession) -> Register:
@@ -111,13 +142,94 @@ async def current(session: AsyncSession) -> Register:
         return (await _up_to_date(session, key)).register
 
 
-def _assemble(published: _Published, form: Form) -> bytes:
+async def people_of(
+    session: AsyncSession, choice: FormChoice, as_of: date | None = None
+) -> tuple[Register, list[PublishedPerson]]:
+    """The register on this day and whom this form lists, as it lists them (for a page of the JSON)."""
+    key = await version(session)
+    async with _cache.lock():
+        if as_of is None or as_of == key[2]:
+            published = await _up_to_date(session, key)
+        else:
+            published = await _past(session, key, as_of)
+        return published.register, _listed(published, _chosen(choice, published))
+
+
+def _listed(published: _Published, form: Form) -> list[PublishedPerson]:
+    people = published.people.values()
+    if form.selects is None:
+        return list(people)
+    return [view for view in map(form.selects, people) if view is not None]
+
+
+def _assemble(published: _Published, form: Form) -> Document:
     """The document from each person's fragment, rendering only those not rendered yet."""
     fragments = published.fragments.setdefault(form.name, {})
-    missing = [person for person in published.people if person not in fragments]
-    rendered = form.people([published.people[person] for person in missing])
+    if form.selects is None:
+        people = published.people
+    else:
+        people = {key: view for key, person in published.people.items() if (view := form.selects(person))}
+    missing = [person for person in people if person not in fragments]
+    rendered = form.people([people[person] for person in missing])
     fragments.update(zip(missing, rendered, strict=True))
-    return form.document(published.register, [fragments[person] for person in published.people])
+    pieces = [fragments[person] for person in people]
+    register, previous = published.register, published.previous.get(form.name)
+    if (
+        previous is not None
+        and previous.generated_at is not None
+        and previous.generated_at != register.generated_at
+    ):
+        # The JSON says when the register was generated: what this form lists may not have changed
+        # (a school's governors, after a change at another school). With the time it said before,
+        # the same bytes keep their ETag and Last-Modified, so a client's copy stays valid.
+        unchanged = form.document(
+            replace(register, generated_at=previous.generated_at), published.schools, pieces
+        )
+        if unchanged == previous.body:
+            return previous
+    body = form.document(register, published.schools, pieces)
+    return new_document(body, form.media_type, previous, register.generated_at)
+
+
+def _carried(before: _Published | None, after: _Published) -> _Published:
+    """`after`, or, when nothing published changed, `before`'s register, fragments and documents
+    under `after`'s version (the same bytes: the same ETag, the same Last-Modified)."""
+    if before is None:
+        return after
+    if not after.same_content(before):
+        # Older versions' documents too, for a form not asked for since: Last-Modified only moves on.
+        after.previous = {**before.previous, **before.documents}
+        return after
+    return _Published(
+        after.version,
+        before.people,
+        before.register,
+        before.schools,
+        before.fragments,
+        dict(before.documents),
+        before.previous,
+    )
+
+
+async def _past(session: AsyncSession, key: Version, as_of: date) -> _Published:
+    """The register as it stood on an earlier day (the caller holds the cache's lock)."""
+    wanted = (key[0], key[1], as_of)
+    found = _cache.past.get(as_of)
+    if found is not None and found.version == wanted:
+        _cache.past.move_to_end(as_of)
+        return found
+    connection = await session.connection()
+    people = await service.fetch_people(connection, as_of)
+    built = _Published(
+        wanted,
+        people,
+        service.register_of(as_of, people.values(), past=True),
+        await service.fetch_schools(connection),
+    )
+    _cache.past[as_of] = published = _carried(found, built)
+    while len(_cache.past) > PAST_DAYS_KEPT:
+        _cache.past.popitem(last=False)
+    return published
 
 
 async def _up_to_date(session: AsyncSession, key: Version) -> _Published:
@@ -126,14 +238,17 @@ async def _up_to_date(session: AsyncSession, key: Version) -> _Published:
     if published is not None and published.version == key:
         return published
     updated = await _updated(session, published, key) if published is not None else None
-    _cache.published = updated or await _rebuilt(session, key)
+    _cache.published = _carried(published, updated or await _rebuilt(session, key))
     return _cache.published
 
 
 async def _rebuilt(session: AsyncSession, key: Version) -> _Published:
     today = key[2]
-    people = await service.fetch_people(await session.connection(), today)
-    return _Published(key, people, service.register_of(today, people.values()))
+    connection = await session.connection()
+    people = await service.fetch_people(connection, today)
+    return _Published(
+        key, people, service.register_of(today, people.values()), await service.fetch_schools(connection)
+    )
 
 
 async def _updated(session: AsyncSession, published: _Published, key: Version) -> _Published | None:
@@ -155,7 +270,8 @@ async def _updated(session: AsyncSession, published: _Published, key: Version) -
         form: {person: piece for person, piece in pieces.items() if person in people and person not in fresh}
         for form, pieces in published.fragments.items()
     }
-    return _Published(key, people, service.register_of(key[2], people.values()), kept)
+    register = service.register_of(key[2], people.values())
+    return _Published(key, people, register, published.schools, kept)
 
 
 async def _listed_in_order(

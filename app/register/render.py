@@ -6,12 +6,15 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
-from app.core import csvfile
-from app.register.service import PublishedPerson, Register
+from app.core import clock, csvfile
+from app.people.governance import GovernanceRole
+from app.register.service import PublishedPerson, Register, SchoolEntry
 
 ROLE_LABELS = {
     "member": "Member",
@@ -60,16 +63,18 @@ STYLE = "".join(
         "caption{text-align:left;font-weight:600;padding:.25rem 0}",
         "th,td{border:1px solid #666;padding:.35rem .5rem;text-align:left;vertical-align:top}",
         "th{background:#eee}",
-        ".none{font-style:italic}a{color:#0645ad}",
+        ".none{font-style:italic}a{color:#0645ad}a:focus,input:focus,button:focus{outline:3px solid #fd0;",
+        "outline-offset:2px}form.as-of{margin:1rem 0}input,button{font:inherit;padding:.25rem .5rem}",
+        "@media (max-width:40rem){body{padding:0 .5rem;margin:.75rem auto}th,td{padding:.25rem;",
+        "overflow-wrap:anywhere}}",
         "@media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}",
         "table,tr{break-inside:avoid}a{color:#000}}",
     )
 )
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
-PAGE_CSP = (
-    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'none'"
-)
+
+
+Schools = Sequence[SchoolEntry]
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,11 @@ class Form:
 
     name: str
     people: Callable[[Sequence[PublishedPerson]], list[bytes]]  # each person's fragment
-    document: Callable[[Register, Sequence[bytes]], bytes]
+    document: Callable[[Register, Schools, Sequence[bytes]], bytes]
+    media_type: str = "text/html; charset=utf-8"
+    # Whom this form lists, and with what (a school's page: its local governors, with their
+    # appointments to its governing body); None: everyone, as they are.
+    selects: Callable[[PublishedPerson], PublishedPerson | None] | None = None
 
 
 def _json(value: Any) -> str:
@@ -93,15 +102,18 @@ def _json_people(people: Sequence[PublishedPerson]) -> list[bytes]:
     return [_json(person.as_json()).encode() for person in people]
 
 
-def _json_document(register: Register, people: Sequence[bytes]) -> bytes:
+def _json_document(register: Register, people: Sequence[bytes], school: SchoolEntry | None = None) -> bytes:
     """The bytes json.dumps gives for register.as_json(), with each item already rendered."""
-    head = _json(register.heading())
+    heading = register.heading() if school is None else {**register.heading(), "school": school.as_json()}
+    head = _json(heading)
     return b"".join(
         (head[:-1].encode(), b',"items":[', b",".join(people), b'],"total":', str(len(people)).encode(), b"}")
     )
 
 
-JSON = Form("json", _json_people, _json_document)
+JSON = Form(
+    "json", _json_people, lambda register, _, people: _json_document(register, people), "application/json"
+)
 
 
 def _appointments_text(appointments: list[dict[str, Any]]) -> str:
@@ -157,7 +169,9 @@ def _csv_people(people: Sequence[PublishedPerson]) -> list[bytes]:
     return [text.encode() for text in csvfile.render_groups(_csv_rows(person) for person in people)]
 
 
-CSV = Form("csv", _csv_people, _csv_document)
+CSV = Form(
+    "csv", _csv_people, lambda register, _, people: _csv_document(register, people), "text/csv; charset=utf-8"
+)
 
 
 # Most cells (dates, labels, plain names) hold nothing to escape; looking first is cheaper than
@@ -238,33 +252,122 @@ def _section_start(index: int) -> str:
 
 
 NOBODY = '<p class="none">Nobody is listed.</p>'
+LOCAL_GOVERNOR = GovernanceRole.LOCAL_GOVERNOR.value
 
 
-def _page_around(register: Register, trust_name: str) -> tuple[str, str]:
-    """The page before the people's sections and after them."""
-    title = f"Register of interests: {escape(trust_name)}" if trust_name else "Register of interests"
-    period = f"{register.period_from.isoformat()} and {register.as_of.isoformat()}"
+def _with_date(path: str, register: Register, **query: str) -> str:
+    """A link to another form of the register, on the same day as this page when it is a past one."""
+    if register.past:
+        query = {**query, "as_of": register.as_of.isoformat()}
+    return escape(f"{path}?{urlencode(query)}" if query else path)
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _date_form(register: Register) -> str:
+    """A plain GET form: the register on another day (a date field needs no script)."""
     return (
-        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><style>{STYLE}</style></head><body><main><h1>{title}</h1>"
-        "<p>Members, trustees, local governors and the accounting officer who held an appointment between "
-        f"{period}, with their appointments and the interests they have declared. The register is kept up to "
-        "date at all times, as the Academy Trust Handbook requires.</p>"
-        '<p><a href="/api/v1/public/register.csv">Download the register as CSV</a></p>',
-        "</main></body></html>",
+        '<form method="get" class="as-of">'
+        '<label for="as_of">See the register as it stood on an earlier date</label> '
+        f'<input type="date" id="as_of" name="as_of" value="{register.as_of.isoformat()}" '
+        f'max="{clock.today().isoformat()}"> <button type="submit">Show</button></form>'
     )
 
 
-def as_html(register: Register, trust_name: str) -> str:
+def _schools_list(register: Register, schools: Schools) -> str:
+    if not schools:
+        return ""
+    links = "".join(
+        f'<li><a href="{_with_date(f"/register/schools/{school.slug}", register)}">'
+        f"{escape(school.name)}</a></li>"
+        for school in schools
+    )
+    return (
+        '<nav aria-labelledby="schools"><h2 id="schools">Local governing bodies</h2>'
+        f"<p>Each school's local governors have a page of their own:</p><ul>{links}</ul></nav>"
+    )
+
+
+def _period(register: Register) -> str:
+    return f"{_long_date(register.period_from)} and {_long_date(register.as_of)}"
+
+
+def _stood(register: Register, today: str) -> str:
+    if not register.past:
+        return "The register is kept up to date at all times, as the Academy Trust Handbook requires."
+    return (
+        f"This is the register as it stood on {_long_date(register.as_of)}, as the dates recorded since say. "
+        f'<a href="{escape(today)}">See it as it stands today</a>.'
+    )
+
+
+def _page(title: str, body: str, tail: str) -> tuple[str, str]:
+    return (
+        '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{STYLE}</style></head><body><main>{body}",
+        f"{tail}</main></body></html>",
+    )
+
+
+def _trust_title(trust_name: str) -> str:
+    return f"Register of interests: {escape(trust_name)}" if trust_name else "Register of interests"
+
+
+def _page_around(register: Register, trust_name: str, schools: Schools = ()) -> tuple[str, str]:
+    """The trust's page before the people's sections and after them."""
+    title = _trust_title(trust_name)
+    return _page(
+        title,
+        f"<h1>{title}</h1>"
+        "<p>Members, trustees, local governors and the accounting officer who held an appointment between "
+        f"{_period(register)}, with their appointments and the interests they have declared. "
+        f"{_stood(register, '/register')}</p>"
+        f'<p><a href="{_with_date("/api/v1/public/register.csv", register)}">'
+        "Download the register as CSV</a></p>"
+        f"{_date_form(register)}{_schools_list(register, schools)}",
+        "",
+    )
+
+
+def _school_page_around(
+    register: Register, trust_name: str, school: SchoolEntry, embed: bool
+) -> tuple[str, str]:
+    """A school's page before its governors' sections and after them."""
+    name = escape(school.name)
+    title = f"{name}: local governing body" + (f" ({escape(trust_name)})" if trust_name else "")
+    csv = _with_date("/api/v1/public/register.csv", register, school_id=school.id)
+    if embed:  # inside the school's own site: the register alone, without this site's page around it
+        return _page(
+            f"Register of interests: {title}",
+            f"<h1>Register of interests: {name} local governing body</h1>"
+            f"<p>Local governors who held an appointment between {_period(register)}.</p>",
+            f'<p><a href="{csv}">Download as CSV</a></p>',
+        )
+    trust = _with_date("/register", register)
+    return _page(
+        f"Register of interests: {title}",
+        f"<h1>Register of interests: {name} local governing body</h1>"
+        f"<p>The local governors of {name} who held an appointment between {_period(register)}, with their "
+        f"appointments to its governing body and the interests they have declared. "
+        f"{_stood(register, '/register/schools/' + school.slug)}</p>"
+        f'<p><a href="{trust}">The trust board, members and every school: '
+        f"{_trust_title(trust_name)}</a></p>"
+        f'<p><a href="{csv}">Download this page as CSV</a></p>{_date_form(register)}',
+        "",
+    )
+
+
+def as_html(register: Register, trust_name: str, schools: Schools = ()) -> str:
     """A plain page: a heading per person, captioned tables with header cells, print styles."""
-    head, tail = _page_around(register, trust_name)
+    head, tail = _page_around(register, trust_name, schools)
     body = "".join(_section_start(n) + _person_section(p) for n, p in enumerate(register.people, start=1))
     return f"{head}{body or NOBODY}{tail}"
 
 
-def _html_document(trust_name: str, register: Register, people: Sequence[bytes]) -> bytes:
-    head, tail = _page_around(register, trust_name)
+def _sections(head: str, tail: str, people: Sequence[bytes]) -> bytes:
     pieces = [head.encode()]
     for n, section in enumerate(people, start=1):
         pieces += (_section_start(n).encode(), section)
@@ -272,11 +375,73 @@ def _html_document(trust_name: str, register: Register, people: Sequence[bytes])
     return b"".join(pieces)
 
 
+def _html_people(people: Sequence[PublishedPerson]) -> list[bytes]:
+    return [_person_section(person).encode() for person in people]
+
+
 @cache
-def html_form(trust_name: str) -> Form:
-    """The page for this trust (its name is in the title)."""
+def html_form(trust_name: str, embed: bool = False) -> Form:
+    """The trust's page (its name is in the title); embedded: the register alone."""
+    around = _embedded_around if embed else _page_around
     return Form(
-        f"html for {trust_name}",  # the name is in the page: one document per name
-        lambda people: [_person_section(person).encode() for person in people],
-        lambda register, people: _html_document(trust_name, register, people),
+        f"html for {trust_name!r}{' embedded' if embed else ''}",  # the name is in the page
+        _html_people,
+        lambda register, schools, people: _sections(*around(register, trust_name, schools), people),
+    )
+
+
+def _embedded_around(register: Register, trust_name: str, schools: Schools = ()) -> tuple[str, str]:
+    """The trust's register inside another site: without this site's page around it."""
+    title = _trust_title(trust_name)
+    return _page(
+        title,
+        f"<h1>{title}</h1><p>Members, trustees, local governors and the accounting officer who held an "
+        f"appointment between {_period(register)}.</p>",
+        f'<p><a href="{_with_date("/api/v1/public/register.csv", register)}">Download as CSV</a></p>',
+    )
+
+
+def governors_of(school: SchoolEntry) -> Callable[[PublishedPerson], PublishedPerson | None]:
+    """A school's local governors, each with their appointments to its governing body only."""
+
+    def selects(person: PublishedPerson) -> PublishedPerson | None:
+        appointments = [
+            a
+            for a in person.appointments
+            if a["governance_role"] == LOCAL_GOVERNOR and a["school_id"] == school.id
+        ]
+        return PublishedPerson(person.full_name, appointments, person.interests) if appointments else None
+
+    return selects
+
+
+@lru_cache(maxsize=1024)
+def school_form(kind: str, school: SchoolEntry, trust_name: str = "", embed: bool = False) -> Form:
+    """A school's page (kind "html") or its register as JSON or CSV (kind "json", "csv")."""
+    selects = governors_of(school)
+    name = f"{kind} of {school!r} for {trust_name!r}{' embedded' if embed else ''}"
+    if kind == "json":
+        return Form(
+            name, _json_people, lambda register, _, people: _json_document(register, people, school),
+            JSON.media_type, selects,
+        )  # fmt: skip
+    if kind == "csv":
+        return Form(name, _csv_people, CSV.document, CSV.media_type, selects)
+    return Form(
+        name,
+        _html_people,
+        lambda register, _, people: _sections(
+            *_school_page_around(register, trust_name, school, embed), people
+        ),
+        selects=selects,
+    )
+
+
+def page_csp(frame_ancestors: Sequence[str] = (), *, embed: bool = False) -> str:
+    """The page's policy: its own style only, a GET form to itself, framed only by the sites named
+    (the embedded form) or by none."""
+    ancestors = " ".join(frame_ancestors) if embed and frame_ancestors else "'none'"
+    return (
+        f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; frame-ancestors {ancestors}; "
+        "base-uri 'none'; form-action 'self'"
     )

@@ -1,6 +1,7 @@
 """The published register's JSON, as `Register.as_json()` writes it (the spec's schema, not a parser:
 the endpoint serves the cached bytes, and a test checks that they match these models)."""
 
+import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
@@ -11,6 +12,7 @@ from app.people.governance import GovernanceRole
 
 class PublishedAppointmentRead(BaseModel):
     governance_role: GovernanceRole
+    school_id: uuid.UUID | None = Field(description="the school of a local governor's appointment")
     body: str | None
     appointed_by: str | None
     appointed_on: date
@@ -36,10 +38,19 @@ class PublishedPersonRead(BaseModel):
     interests: list[PublishedInterestRead]
 
 
+class PublishedSchoolRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    slug: str = Field(description="its page: /register/schools/{slug}")
+
+
 class PublishedRegisterRead(BaseModel):
     """Everyone listed, with the appointments and open interests that may be published."""
 
-    as_of: date
+    as_of: date = Field(description="the day the register stood on: today, or the `as_of` asked for")
+    school: PublishedSchoolRead | None = Field(
+        default=None, description="with `school_id`: the school whose local governors these are"
+    )
     period_from: date = Field(description="the first day of the 12 months the register covers")
     generated_at: datetime
     items: list[PublishedPersonRead]

@@ -14,14 +14,14 @@ from operator import itemgetter
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import ColumnElement, Select, String, and_, cast, or_, select, true
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core import clock
 from app.interests.models import Interest, interest_open_on
 from app.interests.schemas import InterestCategory
 from app.people.governance import GovernanceRole
-from app.people.models import Appointment, Person
+from app.people.models import Appointment, Person, School
 
 PUBLISHED_ROLES = (
     GovernanceRole.MEMBER.value,
@@ -43,11 +43,24 @@ class PublishedPerson:
 
 
 @dataclass(frozen=True)
+class SchoolEntry:
+    """A school as its page of the register names it."""
+
+    id: str  # the UUID in its usual form, as the JSON publishes an appointment's school_id
+    name: str
+    slug: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "slug": self.slug}
+
+
+@dataclass(frozen=True)
 class Register:
     as_of: date
     period_from: date
     generated_at: datetime
     people: list[PublishedPerson]
+    past: bool = False  # the register as it stood on an earlier day (?as_of=), not today's
 
     def heading(self) -> dict[str, Any]:
         """What the JSON document says before its items."""
@@ -104,6 +117,7 @@ def appointments_statement(today: date, only: PersonIds = None) -> Select[*tuple
             _grouping_key(Person.id),
             Person.full_name,
             Appointment.governance_role,
+            Appointment.school_id,
             Appointment.body,
             Appointment.appointed_by,
             Appointment.appointed_on,
@@ -175,6 +189,7 @@ def _shape_people(appointments: Sequence[Any], interests: Sequence[Any]) -> dict
         person_id,
         full_name,
         role,
+        school_id,
         body,
         appointed_by,
         appointed_on,
@@ -187,6 +202,7 @@ def _shape_people(appointments: Sequence[Any], interests: Sequence[Any]) -> dict
         entry.appointments.append(
             {
                 "governance_role": role,
+                "school_id": None if school_id is None else str(school_id),
                 "body": body,
                 "appointed_by": appointed_by,
                 "appointed_on": _iso(appointed_on),
@@ -206,11 +222,25 @@ def _shape_people(appointments: Sequence[Any], interests: Sequence[Any]) -> dict
     return people
 
 
-def register_of(today: date, people: Iterable[PublishedPerson]) -> Register:
+def register_of(today: date, people: Iterable[PublishedPerson], *, past: bool = False) -> Register:
     """The register of this day listing these people, generated now."""
     return Register(
-        as_of=today, period_from=period_start(today), generated_at=clock.now(), people=list(people)
+        as_of=today, period_from=period_start(today), generated_at=clock.now(), people=list(people), past=past
     )
+
+
+async def fetch_schools(connection: AsyncConnection) -> tuple[SchoolEntry, ...]:
+    """Every school of the trust, by name: each has its page of the register."""
+    rows = await connection.execute(
+        select(School.id, School.name, School.slug).order_by(School.name, School.id)
+    )
+    return tuple(SchoolEntry(str(school_id), name, slug) for school_id, name, slug in rows)
+
+
+async def first_day(connection: AsyncConnection) -> date | None:
+    """The day of the trust's first appointment on record: the register has nothing before it."""
+    found = await connection.scalar(select(func.min(Appointment.appointed_on)))
+    return date.fromisoformat(found) if isinstance(found, str) else found
 
 
 # A few people shape in well under a millisecond: cheaper than the hop to a worker thread.
