@@ -691,10 +691,10 @@ class TestUpdatedPersonByPerson:
         assert all(response.status_code == 200 for response in responses.values())
         served_reads = reads[before:]
         whole = await register_service.build(session)
-        schools = await register_service.fetch_schools(await session.connection())
+        site = await register_service.fetch_site(await session.connection())
         assert responses["json"].content == render.as_json_bytes(whole)
         assert responses["csv"].content == render.as_csv(whole).encode()
-        assert responses["html"].content == render.as_html(whole, get_settings().trust_name, schools).encode()
+        assert responses["html"].content == render.as_html(whole, site.trust_name, site.schools).encode()
         return {kind: response.text for kind, response in responses.items()}, served_reads
 
     async def test_a_series_of_changes_gives_what_a_whole_rebuild_gives(

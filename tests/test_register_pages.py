@@ -684,6 +684,22 @@ class TestValidatorsAndRevalidation:
                 form
             )
 
+    async def test_renaming_the_trust_changes_every_page_at_once(
+        self, client: AsyncClient, trust: Trust
+    ) -> None:
+        """The trust's name is read with the register, not on every request: its change is audited
+        and counts as a change to the pages that show it."""
+        path = school_page(trust.hillside["slug"])
+        before = {page: await fetch(client, page) for page in (PAGE, path)}
+        renamed = await client.patch(
+            "/api/v1/settings", json={"trust_name": "Renamed Learning Trust"}, headers=trust.admin.headers
+        )
+        assert renamed.status_code == 200, renamed.text
+        for page, first in before.items():
+            again = await revalidate(client, page, {}, {"If-None-Match": first.headers["etag"]})
+            assert again.status_code == 200, page
+            assert "Renamed Learning Trust" in again.text.split("</title>")[0], page
+
 
 # ---------------------------------------------------------------- compression
 

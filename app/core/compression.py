@@ -19,7 +19,8 @@ from starlette_compress import CompressMiddleware, add_compress_type
 # Bodies that carry a credential: sent as they are.
 NEVER_COMPRESSED = frozenset({"/api/v1/auth/token"})
 # The published register compresses its own cached pages once per version (app.register.http).
-SELF_COMPRESSED = ("/register", "/api/v1/public/register")
+SELF_COMPRESSED = frozenset({"/register", "/api/v1/public/register", "/api/v1/public/register.csv"})
+SELF_COMPRESSED_UNDER = "/register/"  # the schools' pages
 # "Over 1 KB": smaller bodies gain little and cost a round of the compressor.
 MINIMUM_SIZE = 1025
 # Quality 4 (brotli) and level 6 (gzip) compress a register page of several megabytes in tens of
@@ -48,7 +49,9 @@ class Compression:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (path in NEVER_COMPRESSED or path.startswith(SELF_COMPRESSED)):
+        if scope["type"] == "http" and (
+            path in NEVER_COMPRESSED or path in SELF_COMPRESSED or path.startswith(SELF_COMPRESSED_UNDER)
+        ):
             await self.app(scope, receive, send)
             return
         await self.compressing(scope, receive, send)

@@ -20,18 +20,19 @@ import anyio.to_thread
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditChainHead, AuditEvent
 from app.core import clock
 from app.register import service
 from app.register.http import Document, new_document
 from app.register.render import Form
-from app.register.service import PersonKey, PublishedPerson, Register, SchoolEntry
+from app.register.service import PersonKey, PublishedPerson, Register, Site
 
 # The audited writes that can change what is published: people (names), their appointments, their
-# interests, and schools (each has a page, listed on the trust's). Anything else (a failed login, a
+# interests, schools (each has a page, listed on the trust's) and the settings (the trust's name is
+# in every page's title, read with the register, not on every request). Anything else (a failed login, a
 # declaration, a gift) keeps the cached register, so it is rebuilt only as often as it really
 # changes. A prefix, so a new action of these domains is covered without a change here.
-REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.", "school.")
+REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.", "school.", "settings.")
 # Past this many changes since the last version (an import, a morning of data entry) one whole
 # rebuild is cheaper than finding and re-reading each person.
 MOST_EVENTS_APPLIED = 200
@@ -45,19 +46,61 @@ def _register_events() -> Any:
     return or_(*(AuditEvent.action.startswith(prefix) for prefix in REGISTER_ACTION_PREFIXES))
 
 
+Link = tuple[int, str]  # an audit event's seq and hash
+
+
+@dataclass(frozen=True)
+class _Trail:
+    """How far the audit trail was read for the latest register event, and what was found."""
+
+    head: Link  # the chain's head then
+    found: Link | None  # the latest register event at or below it
+
+
+_trail: _Trail | None = None
+
+
 async def version(session: AsyncSession) -> Version:
-    """Changes with every audited change to the register, and every day."""
+    """Changes with every audited change to the register, and every day.
+
+    Every request asks (a 304 included), so it must not cost more as the trail grows: the chain's
+    head is one row, and only the events added since the last look are searched for a register
+    event (declarations and gifts between two register changes once made this a walk back over
+    all of them, 17-43 ms past 100,000). The trail is append-only and events commit in seq order
+    (appending takes the head's lock), so nothing can appear below a head already read.
+    """
+    global _trail
+    row = (await session.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash))).one_or_none()
+    head: Link = (int(row[0]), str(row[1])) if row else (0, "")
+    known = _trail
+    if known is not None and known.head == head:
+        found = known.found
+    else:
+        since = None
+        if known is not None and head[0] > known.head[0] > 0:
+            # The same trail, further on (not another database, nor one restored from a backup)?
+            kept = await session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == known.head[0]))
+            if kept == known.head[1]:
+                since = known.head[0]
+        found = await _latest_register_event(session, since, head[0])
+        if found is None and since is not None and known is not None:
+            found = known.found
+        _trail = _Trail(head, found)
+    if found is None:
+        return 0, "", clock.today()
+    return found[0], found[1], clock.today()
+
+
+async def _latest_register_event(session: AsyncSession, after: int | None, upto: int) -> Link | None:
     latest = (
         await session.execute(
             select(AuditEvent.seq, AuditEvent.hash)
-            .where(_register_events())
+            .where(_register_events(), AuditEvent.seq <= upto, AuditEvent.seq > (after or 0))
             .order_by(AuditEvent.seq.desc())
             .limit(1)
         )
     ).one_or_none()
-    if latest is None:
-        return 0, "", clock.today()
-    return int(latest[0]), str(latest[1]), clock.today()
+    return None if latest is None else (int(latest[0]), str(latest[1]))
 
 
 @dataclass
@@ -67,7 +110,7 @@ class _Published:
     version: Version
     people: dict[PersonKey, PublishedPerson]
     register: Register
-    schools: tuple[SchoolEntry, ...]
+    site: Site
     fragments: dict[str, dict[PersonKey, bytes]] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
     # The version before's documents: a form that comes out byte for byte the same keeps its
@@ -75,10 +118,10 @@ class _Published:
     previous: dict[str, Document] = field(default_factory=dict)
 
     def same_content(self, other: "_Published") -> bool:
-        """The same people, in the same order, with the same entries, and the same schools."""
+        """The same people, in the same order, with the same entries, and the same name and schools."""
         return (
             self.register.as_of == other.register.as_of
-            and self.schools == other.schools
+            and self.site == other.site
             and list(self.people.items()) == list(other.people.items())
         )
 
@@ -104,8 +147,8 @@ class _Cache:
 
 _cache = _Cache()
 
-# A form, or how to make it from the schools of this version (a school's page, found by its slug).
-FormChoice = Form | Callable[[tuple[SchoolEntry, ...]], Form]
+# A form, or how to make it from this version's name and schools (a school's page, by its slug).
+FormChoice = Form | Callable[[Site], Form]
 
 
 async def rendered(session: AsyncSession, choice: FormChoice, as_of: date | None = None) -> Document:
@@ -132,7 +175,7 @@ async def rendered(session: AsyncSession, choice: FormChoice, as_of: date | None
 
 
 def _chosen(choice: FormChoice, published: _Published) -> Form:
-    return choice if isinstance(choice, Form) else choice(published.schools)
+    return choice if isinstance(choice, Form) else choice(published.site)
 
 
 async def current(session: AsyncSession) -> Register:
@@ -140,26 +183,6 @@ async def current(session: AsyncSession) -> Register:
     key = await version(session)
     async with _cache.lock():
         return (await _up_to_date(session, key)).register
-
-
-async def people_of(
-    session: AsyncSession, choice: FormChoice, as_of: date | None = None
-) -> tuple[Register, list[PublishedPerson]]:
-    """The register on this day and whom this form lists, as it lists them (for a page of the JSON)."""
-    key = await version(session)
-    async with _cache.lock():
-        if as_of is None or as_of == key[2]:
-            published = await _up_to_date(session, key)
-        else:
-            published = await _past(session, key, as_of)
-        return published.register, _listed(published, _chosen(choice, published))
-
-
-def _listed(published: _Published, form: Form) -> list[PublishedPerson]:
-    people = published.people.values()
-    if form.selects is None:
-        return list(people)
-    return [view for view in map(form.selects, people) if view is not None]
 
 
 def _assemble(published: _Published, form: Form) -> Document:
@@ -183,11 +206,11 @@ def _assemble(published: _Published, form: Form) -> Document:
         # (a school's governors, after a change at another school). With the time it said before,
         # the same bytes keep their ETag and Last-Modified, so a client's copy stays valid.
         unchanged = form.document(
-            replace(register, generated_at=previous.generated_at), published.schools, pieces
+            replace(register, generated_at=previous.generated_at), published.site.schools, pieces
         )
         if unchanged == previous.body:
             return previous
-    body = form.document(register, published.schools, pieces)
+    body = form.document(register, published.site.schools, pieces)
     return new_document(body, form.media_type, previous, register.generated_at)
 
 
@@ -204,7 +227,7 @@ def _carried(before: _Published | None, after: _Published) -> _Published:
         after.version,
         before.people,
         before.register,
-        before.schools,
+        before.site,
         before.fragments,
         dict(before.documents),
         before.previous,
@@ -224,7 +247,7 @@ async def _past(session: AsyncSession, key: Version, as_of: date) -> _Published:
         wanted,
         people,
         service.register_of(as_of, people.values(), past=True),
-        await service.fetch_schools(connection),
+        await service.fetch_site(connection),
     )
     _cache.past[as_of] = published = _carried(found, built)
     while len(_cache.past) > PAST_DAYS_KEPT:
@@ -247,7 +270,7 @@ async def _rebuilt(session: AsyncSession, key: Version) -> _Published:
     connection = await session.connection()
     people = await service.fetch_people(connection, today)
     return _Published(
-        key, people, service.register_of(today, people.values()), await service.fetch_schools(connection)
+        key, people, service.register_of(today, people.values()), await service.fetch_site(connection)
     )
 
 
@@ -271,7 +294,7 @@ async def _updated(session: AsyncSession, published: _Published, key: Version) -
         for form, pieces in published.fragments.items()
     }
     register = service.register_of(key[2], people.values())
-    return _Published(key, people, register, published.schools, kept)
+    return _Published(key, people, register, published.site, kept)
 
 
 async def _listed_in_order(

@@ -19,8 +19,7 @@ from app.core.settings import get_settings
 from app.register import cache, http, render, service
 from app.register.cache import FormChoice
 from app.register.schemas import PublishedRegisterRead
-from app.register.service import SchoolEntry
-from app.trust_settings import service as trust_settings
+from app.register.service import SchoolEntry, Site
 
 router = APIRouter(tags=["register"])
 
@@ -66,16 +65,14 @@ def _max_age(day: date | None) -> int:
     return settings.register_past_max_age_seconds if day else settings.register_max_age_seconds
 
 
-def _school(
-    kind: str, match: Callable[[SchoolEntry], bool], *, trust_name: str = "", embed: bool = False
-) -> FormChoice:
+def _school(kind: str, match: Callable[[SchoolEntry], bool], *, embed: bool = False) -> FormChoice:
     """A school's form, once its school is found among the version's schools (a 404 when none)."""
 
-    def choose(schools: tuple[SchoolEntry, ...]) -> render.Form:
-        found = next((school for school in schools if match(school)), None)
+    def choose(site: Site) -> render.Form:
+        found = next((school for school in site.schools if match(school)), None)
         if found is None:
             raise NotFound("school")
-        return render.school_form(kind, found, trust_name, embed)
+        return render.school_form(kind, found, site.trust_name if kind == "html" else "", embed)
 
     return choose
 
@@ -153,9 +150,8 @@ async def register_page(
 ) -> Response:
     """The published register as a plain, accessible, printable web page, fit to link from a school's site."""
     day = await _day(session, as_of)
-    trust_name = trust_settings.trust_name_of(await trust_settings.current(session))
-    form = render.html_form(trust_name, embed)
-    return await _page(request, await cache.rendered(session, form, day), day, embed)
+    document = await cache.rendered(session, lambda site: render.html_form(site.trust_name, embed), day)
+    return await _page(request, document, day, embed)
 
 
 @router.get("/register/schools/{slug}", response_class=HTMLResponse, include_in_schema=False)
@@ -164,8 +160,7 @@ async def school_register_page(
 ) -> Response:
     """One school's local governing body, linking to the trust board's page."""
     day = await _day(session, as_of)
-    trust_name = trust_settings.trust_name_of(await trust_settings.current(session))
-    choice = _school("html", lambda school: school.slug == slug, trust_name=trust_name, embed=embed)
+    choice = _school("html", lambda school: school.slug == slug, embed=embed)
     return await _page(request, await cache.rendered(session, choice, day), day, embed)
 
 

@@ -22,6 +22,8 @@ from app.interests.models import Interest, interest_open_on
 from app.interests.schemas import InterestCategory
 from app.people.governance import GovernanceRole
 from app.people.models import Appointment, Person, School
+from app.trust_settings import service as trust_settings
+from app.trust_settings.models import TrustSettings
 
 PUBLISHED_ROLES = (
     GovernanceRole.MEMBER.value,
@@ -229,12 +231,22 @@ def register_of(today: date, people: Iterable[PublishedPerson], *, past: bool = 
     )
 
 
-async def fetch_schools(connection: AsyncConnection) -> tuple[SchoolEntry, ...]:
-    """Every school of the trust, by name: each has its page of the register."""
+@dataclass(frozen=True)
+class Site:
+    """What the pages say besides the people: the trust's name and its schools (each has a page)."""
+
+    trust_name: str
+    schools: tuple[SchoolEntry, ...]
+
+
+async def fetch_site(connection: AsyncConnection) -> Site:
+    """The trust's name, and every school by name."""
     rows = await connection.execute(
         select(School.id, School.name, School.slug).order_by(School.name, School.id)
     )
-    return tuple(SchoolEntry(str(school_id), name, slug) for school_id, name, slug in rows)
+    schools = tuple(SchoolEntry(str(school_id), name, slug) for school_id, name, slug in rows)
+    name = await connection.scalar(select(TrustSettings.trust_name).where(TrustSettings.id == 1))
+    return Site(trust_settings.trust_name_or_default(name), schools)
 
 
 async def first_day(connection: AsyncConnection) -> date | None:

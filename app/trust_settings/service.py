@@ -31,7 +31,11 @@ def view(row: TrustSettings) -> TrustSettingsRead:
 
 def trust_name_of(row: TrustSettings) -> str:
     """The trust's name as set here; until it is, PROBITY_TRUST_NAME's (where older installs set it)."""
-    return row.trust_name or get_settings().trust_name
+    return trust_name_or_default(row.trust_name)
+
+
+def trust_name_or_default(name: str | None) -> str:
+    return name or get_settings().trust_name
 
 
 async def update(session: AsyncSession, actor: Actor, data: TrustSettingsUpdate) -> TrustSettingsRead:
