@@ -3,10 +3,9 @@ overdue (7, 14, 21... days after its due date), to each active person in its sco
 declared; at most one per person per cycle per day, however often it runs (a unique key, so two runs
 at once cannot both add one)."""
 
-import uuid
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,18 +75,14 @@ async def _remind(session: AsyncSession, cycle: DeclarationCycle, today: date) -
     )
     if not rows:
         return 0
-    before = await _count(session, cycle.id, today)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    added = 0
     for start in range(0, len(rows), 500):
-        statement = insert(Notification).on_conflict_do_nothing(
-            index_elements=["person_id", "cycle_id", "reminder_on"]
+        # A row another run added meanwhile is skipped, not an error; RETURNING names only ours.
+        statement = (
+            insert(Notification)
+            .on_conflict_do_nothing(index_elements=["person_id", "cycle_id", "reminder_on"])
+            .returning(Notification.id)
         )
-        await session.execute(statement, rows[start : start + 500])
-    return await _count(session, cycle.id, today) - before
-
-
-async def _count(session: AsyncSession, cycle_id: uuid.UUID, today: date) -> int:
-    counted = await session.scalar(
-        select(func.count()).where(Notification.cycle_id == cycle_id, Notification.reminder_on == today)
-    )
-    return int(counted or 0)
+        added += len((await session.execute(statement, rows[start : start + 500])).all())
+    return added

@@ -57,26 +57,32 @@ class Outcome:
 
 async def claim(database: Database, settings: Settings, limit: int) -> list[Claimed]:
     """Take up to `limit` due notifications for one lease, in one short transaction."""
-    now = clock.now()
     async with database.session(write=True) as session:
-        statement = (
-            select(
-                Notification.id, Notification.email, Notification.subject, Notification.text_body,
-                Notification.html_body, Notification.message_id, Notification.created_at,
-                Notification.attempts,
-            )
-            .where(Notification.status == PENDING, Notification.next_attempt_at <= now)
-            .order_by(Notification.next_attempt_at, Notification.id)
-            .limit(limit)
-        )  # fmt: skip
-        if not database.is_sqlite:  # SQLite's write lock (BEGIN IMMEDIATE) already serialises claims
-            statement = statement.with_for_update(skip_locked=True)
-        claimed = [Claimed(*found) for found in await session.execute(statement)]
-        lease_ends = now + timedelta(seconds=settings.notification_lease_seconds)
-        for chunk in chunks([c.id for c in claimed]):
-            await session.execute(
-                update(Notification).where(Notification.id.in_(chunk)).values(next_attempt_at=lease_ends)
-            )
+        return await take(session, settings, limit)
+
+
+async def take(session: AsyncSession, settings: Settings, limit: int) -> list[Claimed]:
+    """The claim inside the caller's transaction: the due rows, soonest first, moved a lease ahead.
+    On PostgreSQL the rows are locked and rows another claim holds are skipped, never waited for;
+    SQLite's write lock (BEGIN IMMEDIATE) already lets one claim run at a time."""
+    now = clock.now()
+    statement = (
+        select(
+            Notification.id, Notification.email, Notification.subject, Notification.text_body,
+            Notification.html_body, Notification.message_id, Notification.created_at, Notification.attempts,
+        )
+        .where(Notification.status == PENDING, Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )  # fmt: skip
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    claimed = [Claimed(*found) for found in await session.execute(statement)]
+    lease_ends = now + timedelta(seconds=settings.notification_lease_seconds)
+    for chunk in chunks([c.id for c in claimed]):
+        await session.execute(
+            update(Notification).where(Notification.id.in_(chunk)).values(next_attempt_at=lease_ends)
+        )
     return claimed
 
 

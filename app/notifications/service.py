@@ -16,7 +16,7 @@ from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock
 from app.core.db import chunks
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.notifications import emails
@@ -93,11 +93,26 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         await session.execute(insert(Notification), list(chunk))
 
 
+async def _may_decide(session: AsyncSession, kind: Kind, record: Decidable, person_id: uuid.UUID) -> bool:
+    """Whether the policy lets this person decide the record now: of the holders of a decider role
+    (`possible_deciders`), not one with an interest in the other party, nor the route's fallback (the
+    Vice Chair; the COO for a school with no headteacher) while someone the route names may decide."""
+    held = await policy.requester(session, person_id)
+    as_actor = Actor(held.id, "", "", held.school_id, held.roles, frozenset())
+    try:
+        await policy.ensure_may_decide(session, as_actor, kind, record)
+    except Forbidden:
+        return False
+    return True
+
+
 async def approval_requested(session: AsyncSession, kind: Kind, record: Decidable) -> int:
     """Each person who may decide the record under the approval policy (never the requester) is told
-    who asked and of what kind; returns how many."""
-    deciders = await policy.possible_deciders(session, kind, record)
-    deciders.discard(record.person_id)
+    who asked and of what kind, and nothing more; returns how many."""
+    candidates = await policy.possible_deciders(session, kind, record)
+    deciders = [
+        p for p in candidates if p != record.person_id and await _may_decide(session, kind, record, p)
+    ]
     requester = await session.scalar(select(Person.full_name).where(Person.id == record.person_id))
     subject = f"{requester}'s {NOUNS[kind]} waits for your decision"
     people = await recipients(session, deciders)
