@@ -803,3 +803,19 @@ class TestEmails:
             "Bob &amp; Co" in rendered.html
             and 'href="https://probity.example/x?a=1&amp;b=2"' in rendered.html
         )
+
+    def test_a_name_beyond_ascii_arrives_intact_and_a_line_break_in_a_header_is_refused(self) -> None:
+        sent_at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+        raw = emails.message(
+            to="zoe@trust.example", subject="Zoë Brontë's gift waits for your decision", text="Dear Zoë,",
+            html="<p>Dear Zoë,</p>", message_id="<1@trust.example>", created_at=sent_at,
+        )  # fmt: skip
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        assert message["Subject"] == "Zoë Brontë's gift waits for your decision"
+        assert parts(message) == ("Dear Zoë,", "<p>Dear Zoë,</p>")
+        with pytest.raises(ValueError, match="line break"):
+            emails.message(
+                to="a@trust.example", subject="Hello\r\nBcc: everyone@elsewhere.example", text="", html="",
+                message_id="<2@trust.example>", created_at=sent_at,
+            )  # fmt: skip

@@ -4,7 +4,9 @@ hospitality detail beyond its kind and the requester's name)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -62,18 +64,30 @@ def message_id(notification_id: object) -> str:
     return f"<{notification_id}@{domain}>"
 
 
-def message(
-    *, to: str, subject: str, text: str, html: str, message_id: str, created_at: datetime
-) -> EmailMessage:
-    """The MIME message: multipart/alternative, plain text first, HTML second; dated when it was made,
-    so that a resend is byte for byte the message sent before."""
-    email = EmailMessage()
-    email["From"] = get_settings().mail_from
-    email["To"] = to
-    email["Subject"] = subject
-    email["Message-ID"] = message_id
-    email["Date"] = format_datetime(created_at)
-    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
-    email.set_content(text)
-    email.add_alternative(html, subtype="html")
-    return email
+def message(*, to: str, subject: str, text: str, html: str, message_id: str, created_at: datetime) -> bytes:
+    """The MIME message as sent: multipart/alternative, plain text first, HTML second, dated when the
+    notification was made, so that a resend carries the same Message-ID and Date. Built with the
+    email package's compat32 classes: EmailMessage's content manager and aiosmtplib's flattening of
+    it took over 2 ms a message here, most of the sender's own cost (bench/notifications.py)."""
+    email = MIMEMultipart("alternative")
+    for name, value in (
+        ("From", get_settings().mail_from), ("To", to), ("Subject", subject), ("Message-ID", message_id),
+        ("Date", format_datetime(created_at)),
+        ("Auto-Submitted", "auto-generated"),  # RFC 3834: no out-of-office replies, please
+    ):  # fmt: skip
+        if "\r" in value or "\n" in value:
+            raise ValueError(f"a line break in the {name} header")
+        email[name] = value if value.isascii() else Header(value, "utf-8").encode()
+    email.attach(_part(text, "plain"))
+    email.attach(_part(html, "html"))
+    return email.as_bytes()
+
+
+def _part(body: str, subtype: str) -> MIMEText:
+    # Plain ASCII travels as it is (7bit, readable in any mail log); anything else as UTF-8.
+    return MIMEText(body, subtype, "us-ascii" if body.isascii() else "utf-8")
+
+
+def envelope_sender() -> str:
+    """The address in PROBITY_MAIL_FROM, for SMTP's MAIL FROM."""
+    return parseaddr(get_settings().mail_from)[1] or get_settings().mail_from

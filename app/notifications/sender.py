@@ -118,12 +118,14 @@ async def deliver(settings: Settings, batch: list[Claimed]) -> Outcome:
     try:
         for index, notification in enumerate(batch):
             try:
-                await smtp.send_message(
+                await smtp.sendmail(
+                    emails.envelope_sender(),
+                    [notification.email],
                     emails.message(
                         to=notification.email, subject=notification.subject, text=notification.text_body,
                         html=notification.html_body, message_id=notification.message_id,
                         created_at=notification.created_at,
-                    )
+                    ),
                 )  # fmt: skip
             except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
                 outcome.failed.update({c.id: describe(exc) for c in batch[index:]})
