@@ -179,6 +179,8 @@ def report(batch: int, count: int, queue_s: float, before: float, after: float, 
     print(f"one sender drains the outbox (batch {batch:>4})  {drain_s:8.2f} s  {count / drain_s:8.0f} /s")
     verdict = "PASS" if ratio <= TARGET else "BELOW TARGET"
     print(f"drain / floor = {ratio:.2f} (target <= {TARGET:.0f}): {verdict}")
+    # The two floors differ by up to 2x on a shared machine: the faster one is the stricter reading.
+    print(f"drain / the faster floor = {drain_s / min(before, after):.2f}")
     return 0 if ratio <= TARGET else 3
 
 

@@ -270,6 +270,28 @@ class TestApprovalRequested:
         assert await deliver(session, smtp) == 1
         assert addressed(inbox.take()) == [chair.person.email]
 
+    async def test_a_chair_with_an_interest_in_the_provider_is_not_asked_and_the_vice_chair_is(
+        self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
+    ) -> None:
+        chair = await caller(Role.CHAIR)
+        vice = await caller(Role.VICE_CHAIR)
+        ceo = await caller(Role.CEO)
+        shares = await client.post(
+            "/api/v1/interests",
+            headers=chair.headers,
+            json={"category": "shareholding", "organisation_name": "Riverside Bank PLC"},
+        )
+        assert shares.status_code == 201, shares.text
+        asked = await client.post(
+            "/api/v1/hospitality-requests",
+            headers=ceo.headers,
+            json={**HOSPITALITY, "provider_name": "Riverside Bank", "provider_organisation": None,
+                  "event_date": days_from_today(30)},
+        )  # fmt: skip
+        assert asked.status_code == 201 and "provider_conflict" in asked.json()["flags"], asked.text
+        assert await deliver(session, smtp) == 1
+        assert addressed(inbox.take()) == [vice.person.email]
+
 
 class TestDecisionMade:
     async def test_the_coo_approves_and_only_the_teacher_hears_of_it(
@@ -464,6 +486,18 @@ class TestTheRelayDownThenBack:
 
         assert await deliver(session, smtp) == 1
         assert addressed(inbox.take()) == [trustee.email]
+
+    async def test_with_starttls_on_a_relay_that_cannot_do_it_gets_nothing_in_clear(
+        self, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
+    ) -> None:
+        trustee = await make_person(session, governance_roles=TRUSTEE)
+        await open_cycle(session, due_on=date(2026, 12, 31))
+        assert await deliver(session, smtp, smtp_starttls=True) == 0
+        assert inbox.take() == []
+        (notification,) = await outbox(session, person_id=trustee.id)
+        await session.refresh(notification)
+        assert notification.status == "pending" and notification.attempts == 1
+        assert notification.last_error is not None and "STARTTLS" in notification.last_error.upper()
 
     async def test_a_resend_after_a_crash_is_the_same_message(
         self, session: AsyncSession, fixed_clock: Callable[..., None], smtp: SmtpServer, inbox: Inbox

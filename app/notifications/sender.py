@@ -10,9 +10,11 @@ between the SMTP server's "250 OK" and recording it leaves the rows to be claime
 lease runs out: they are sent again (at least once, never lost), with the same Message-ID.
 """
 
+import asyncio
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -104,29 +106,40 @@ def smtp_client(settings: Settings) -> aiosmtplib.SMTP:
     )
 
 
+def build(notification: Claimed) -> bytes:
+    return emails.message(
+        to=notification.email, subject=notification.subject, text=notification.text_body,
+        html=notification.html_body, message_id=notification.message_id, created_at=notification.created_at,
+    )  # fmt: skip
+
+
+async def _build_ahead(batch: list[Claimed], built: "asyncio.Queue[bytes | ValueError]") -> None:
+    """The batch's messages, one at a time, built in the pauses while the relay answers (building one
+    costs about as much as the relay's turn; done in line, it added to every message's time)."""
+    for notification in batch:
+        try:
+            await built.put(build(notification))
+        except ValueError as exc:
+            await built.put(exc)
+        await asyncio.sleep(0)
+
+
 async def deliver(settings: Settings, batch: list[Claimed]) -> Outcome:
     """Send the batch over one SMTP connection. A message the server refuses fails alone; a lost
     connection fails the message in flight and every one after it."""
     outcome = Outcome(sent=[], failed={}, connected=False)
+    built: asyncio.Queue[bytes | ValueError] = asyncio.Queue()
+    building = asyncio.create_task(_build_ahead(batch, built))
     smtp = smtp_client(settings)
     try:
         await smtp.connect()
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        outcome.failed = {c.id: describe(exc) for c in batch}
-        return outcome
-    outcome.connected = True
-    try:
+        outcome.connected = True
         for index, notification in enumerate(batch):
+            message = await built.get()
             try:
-                await smtp.sendmail(
-                    emails.envelope_sender(),
-                    [notification.email],
-                    emails.message(
-                        to=notification.email, subject=notification.subject, text=notification.text_body,
-                        html=notification.html_body, message_id=notification.message_id,
-                        created_at=notification.created_at,
-                    ),
-                )  # fmt: skip
+                if isinstance(message, ValueError):
+                    raise aiosmtplib.SMTPException(f"not sent: {message}")
+                await smtp.sendmail(emails.envelope_sender(), [notification.email], message)
             except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
                 outcome.failed.update({c.id: describe(exc) for c in batch[index:]})
                 break
@@ -134,7 +147,10 @@ async def deliver(settings: Settings, batch: list[Claimed]) -> Outcome:
                 outcome.failed[notification.id] = describe(exc)
             else:
                 outcome.sent.append(notification.id)
+    except (aiosmtplib.SMTPException, OSError) as exc:  # could not connect (or STARTTLS, or log in)
+        outcome.failed = {c.id: describe(exc) for c in batch}
     finally:
+        building.cancel()
         if smtp.is_connected:
             try:
                 await smtp.quit()
@@ -172,23 +188,22 @@ async def record(database: Database, settings: Settings, batch: list[Claimed], o
             logger.warning("notification %s failed after its last attempt: %s", notification_id, error)
 
 
-async def _update(session: AsyncSession, ids: object, **values: object) -> None:
+async def _update(session: AsyncSession, ids: Sequence[uuid.UUID], **values: object) -> None:
     # Only rows still pending: an admin's retry or another sender's record never goes backwards.
     await session.execute(
         update(Notification)
-        .where(Notification.id.in_(ids), Notification.status == PENDING)  # type: ignore[arg-type]
+        .where(Notification.id.in_(ids), Notification.status == PENDING)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
 
 
-async def drain(database: Database, settings: Settings, *, limit: int | None = None) -> int:
-    """Send what is due, batch after batch, until nothing is due (or `limit` sent, or the relay does
-    not answer: the caller waits before trying again); returns how many were sent."""
+async def drain(database: Database, settings: Settings) -> int:
+    """Send what is due, batch after batch, until nothing is due (or the relay does not answer: the
+    caller waits before trying again); returns how many were sent."""
     sent = 0
-    while limit is None or sent < limit:
-        size = settings.notification_batch_size
-        batch = await claim(database, settings, size if limit is None else min(size, limit - sent))
+    while True:
+        batch = await claim(database, settings, settings.notification_batch_size)
         if not batch:
             break
         outcome = await deliver(settings, batch)
