@@ -1,5 +1,5 @@
-"""The `probity` command: serve, migrate, rekey, create-admin, import-people, backup, restore, openapi.
-No business rules here."""
+"""The `probity` command: serve, worker, send-reminders, migrate, rekey, create-admin, import-people,
+backup, restore, openapi. No business rules here."""
 
 import argparse
 import asyncio
@@ -24,7 +24,7 @@ def _serve(args: argparse.Namespace) -> int:
     migrate()
     _rekey(force=False)
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:create_app" if args.no_worker else "app.main:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -36,6 +36,51 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    migrate()
+    return asyncio.run(_run_worker(once=args.once))
+
+
+async def _run_worker(*, once: bool) -> int:
+    """The sender until interrupted (or one round, with --once: today's reminders, then what is due)."""
+    import signal
+
+    from app.core.db import get_database
+    from app.notifications.worker import Worker
+
+    worker = Worker()
+    try:
+        if once:
+            print(f"sent {await worker.step()} notifications")
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await worker.run(stop)
+        return 0
+    finally:
+        await get_database().dispose()
+
+
+def _send_reminders(_args: argparse.Namespace) -> int:
+    migrate()
+    print(f"queued {asyncio.run(_run_reminders())} declaration reminders")
+    return 0
+
+
+async def _run_reminders() -> int:
+    """Today's reminders into the outbox (idempotent: nobody is reminded twice about a cycle in a day)."""
+    from app.core.db import get_database, session_scope
+    from app.notifications import reminders
+
+    try:
+        async with session_scope() as session:
+            return await reminders.send_reminders(session)
+    finally:
+        await get_database().dispose()
 
 
 def _create_admin(args: argparse.Namespace) -> int:
@@ -167,7 +212,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not send notifications here (run probity worker instead)"
+    )
     serve.set_defaults(run=_serve)
+    worker = commands.add_parser("worker", help="send email notifications and the daily reminders")
+    worker.add_argument(
+        "--once", action="store_true", help="one round (reminders, then what is due), then exit"
+    )
+    worker.set_defaults(run=_worker)
+    commands.add_parser(
+        "send-reminders", help="queue today's declaration reminders (at most one per person per cycle a day)"
+    ).set_defaults(run=_send_reminders)
     commands.add_parser(
         "rekey", help="make every organisation name's matching keys again (after the normal form changed)"
     ).set_defaults(run=_rekey_command)

@@ -1,5 +1,7 @@
 """create_app(): the only module that knows every domain."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +31,8 @@ from app.hospitality import service as hospitality_service
 from app.hospitality.router import router as hospitality_router
 from app.interests import service as interests_service
 from app.interests.router import router as interests_router
+from app.notifications.router import router as notifications_router
+from app.notifications.worker import Worker
 from app.paid_work import service as paid_work_service
 from app.paid_work.router import router as paid_work_router
 from app.people.router import router as people_router
@@ -36,6 +40,9 @@ from app.register.router import router as register_router
 from app.trust_settings.router import router as trust_settings_router
 
 API_VERSION = "0.1.0"
+# How long shutting down waits for the sender's round in flight (an SMTP conversation) to finish.
+SENDER_STOP_SECONDS = 10
+logger = logging.getLogger("probity")
 ROUTERS = (
     health_router,
     auth_router,
@@ -49,6 +56,7 @@ ROUTERS = (
     conflicts_router,
     trust_settings_router,
     approvals_router,
+    notifications_router,
     audit_router,
     apidocs_router,
 )
@@ -58,6 +66,22 @@ ROUTERS = (
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
     await get_database().dispose()
+
+
+@asynccontextmanager
+async def lifespan_with_sender(_app: FastAPI) -> AsyncIterator[None]:
+    """The service and the notification sender in one process (`probity serve` without --no-worker)."""
+    stop = asyncio.Event()
+    sending = asyncio.create_task(Worker().run(stop), name="probity-notifications")
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(sending, timeout=SENDER_STOP_SECONDS)
+        except TimeoutError:
+            logger.warning("the notification sender did not stop in time; what it held is sent again later")
+        await get_database().dispose()
 
 
 def wire_domains() -> None:
@@ -73,8 +97,14 @@ def wire_domains() -> None:
         interests_service.ended_hooks.append(screening.on_interest_ended)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The Probity API with its guards, error handlers and every domain's routes."""
+def create_served_app() -> FastAPI:
+    """The app `probity serve` runs: the API, and the notification sender beside it."""
+    return create_app(sender=True)
+
+
+def create_app(settings: Settings | None = None, *, sender: bool = False) -> FastAPI:
+    """The Probity API with its guards, error handlers and every domain's routes (and, with `sender`,
+    the notification sender running while it serves)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="Probity",
@@ -82,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Register of interests, gifts, hospitality and additional paid work.",
         docs_url=None,
         redoc_url=None,
-        lifespan=lifespan,
+        lifespan=lifespan_with_sender if sender else lifespan,
         generate_unique_id_function=openapi.operation_id,
     )
     for router in ROUTERS:

@@ -14,6 +14,7 @@ from app.declarations.models import Declaration, DeclarationCycle
 from app.gifts.models import Gift
 from app.hospitality.models import HospitalityRequest
 from app.interests.models import Interest, InterestNameToken, NameKeyState
+from app.notifications.models import Notification
 from app.paid_work.models import PaidWork
 from app.people.models import Appointment, Person, PersonRole, School
 from app.trust_settings.models import TrustSettings
@@ -35,6 +36,7 @@ __all__ = [
     "LoginThrottle",
     "MeetingCheck",
     "NameKeyState",
+    "Notification",
     "PaidWork",
     "Person",
     "PersonRole",

@@ -14,7 +14,7 @@ import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import AsyncClient, Response
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Permission, Role, permissions_of
@@ -36,6 +36,7 @@ from app.hospitality.schemas import HospitalityCreate, InvitationType
 from app.interests import service as interests_service
 from app.interests.schemas import InterestCategory, InterestCreate
 from app.main import create_app
+from app.notifications.models import Notification
 from app.paid_work import service as paid_work_service
 from app.paid_work.schemas import PaidWorkCreate
 from app.people.governance import GovernanceRole
@@ -140,6 +141,9 @@ EXPECTED: dict[tuple[str, str], Allowed] = {
     ("GET", f"{RPTS}.csv"): CHECK_READERS,
     ("GET", f"{RPTS}/{{rpt_id}}"): CHECK_READERS,
     ("PATCH", f"{RPTS}/{{rpt_id}}"): RPT_KEEPER,
+    # "Notifications (email)": the clerk and auditors read the outbox; the clerk retries a failed one.
+    ("GET", "/api/v1/notifications"): AUDIT_READERS,
+    ("POST", "/api/v1/notifications/{notification_id}/retry"): KEEPER,
 }
 
 # Routes about another person's record (the path names the trustee's): callers who may not see it
@@ -213,6 +217,7 @@ class Records:
     check_id: uuid.UUID  # an open conflict check that found the trustee's interest
     meeting_check_id: uuid.UUID
     rpt_id: uuid.UUID  # opened by resolving another check
+    notification_id: uuid.UUID  # a notification that failed after its last attempt
 
 
 # A minimal valid request for every route that reads a body: (kind, builder).
@@ -292,6 +297,7 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] =
         },
     ),
     ("PATCH", f"{RPTS}/{{rpt_id}}"): ("json", lambda r: {"dfe_reference": "DFE-RPT-1"}),
+    ("POST", "/api/v1/notifications/{notification_id}/retry"): ("json", lambda r: {}),
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -455,6 +461,16 @@ async def records(session: AsyncSession) -> Records:
         agenda_items=[AgendaItem(title="Estates", counterparties=["Acme"])],
     )
     meeting = await meetings.store(session, screener, board, *await meetings.find(session, board))
+    # The trustee was emailed when the cycle opened; say that email failed for good.
+    notification_id = await session.scalar(
+        select(Notification.id).where(
+            Notification.person_id == person.id, Notification.kind == "cycle_opened"
+        )
+    )
+    assert notification_id is not None
+    await session.execute(
+        update(Notification).where(Notification.id == notification_id).values(status="failed")
+    )
     return Records(
         school_id=school.id,
         school_slug=school.slug,
@@ -470,6 +486,7 @@ async def records(session: AsyncSession) -> Records:
         check_id=check.id,
         meeting_check_id=meeting.id,
         rpt_id=rpt.id,
+        notification_id=notification_id,
     )
 
 
@@ -495,6 +512,7 @@ async def call(
         check_id=records.check_id,
         meeting_check_id=records.meeting_check_id,
         rpt_id=records.rpt_id,
+        notification_id=records.notification_id,
         asset="swagger-ui.css",
         slug=records.school_slug,
     )

@@ -15,6 +15,7 @@ from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.core import clock
 from app.core.errors import Conflict
+from app.notifications import service as notifications_service
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ async def move(
 async def decide(
     session: AsyncSession, actor: Actor, workflow: Workflow, record: Submitted, action: str, note: str | None
 ) -> None:
-    """Only whom the policy names (403 saying why), and only once (409)."""
+    """Only whom the policy names (403 saying why), and only once (409); the requester is emailed
+    that it was decided, in the same transaction."""
     await policy.ensure_may_decide(session, actor, workflow.kind, record)
     await move(
         session,
@@ -75,3 +77,4 @@ async def decide(
         decided_at=clock.now(),
         decision_note=note,
     )
+    await notifications_service.decision_made(session, workflow.kind, record)

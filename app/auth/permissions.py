@@ -42,6 +42,8 @@ class Permission(StrEnum):
     CONFLICTS_READ = "conflict_checks:read"
     RPT_KEEP = "related_party_transactions:write"  # the Director of Finance and Governance
     RPT_READ = "related_party_transactions:read"
+    NOTIFICATIONS_READ = "notifications:read"  # the outbox: who was emailed what, and whether it went
+    NOTIFICATIONS_RETRY = "notifications:retry"
 
 
 # What every signed-in person may do, whatever their roles.
@@ -93,6 +95,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONFLICTS_CHECK,
             Permission.CONFLICTS_READ,
             Permission.RPT_READ,
+            Permission.NOTIFICATIONS_READ,
+            Permission.NOTIFICATIONS_RETRY,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -105,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECLARATIONS_READ_ALL,
             Permission.CONFLICTS_READ,
             Permission.RPT_READ,
+            Permission.NOTIFICATIONS_READ,
         }
     ),
 }

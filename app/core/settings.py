@@ -97,6 +97,28 @@ class Settings(BaseSettings):
     register_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Where pg_dump and pg_restore live, for backups of a PostgreSQL database (default: the PATH).
     pg_bin_dir: Path | None = None
+    # Email (docs/notifications.md). No host: notifications wait in the outbox until one is set.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    # STARTTLS before login; false only for a relay on this machine or a trusted network.
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    mail_from: str = Field(default="probity@localhost", max_length=320)
+    # Links in emails point here (the address people use to reach this service).
+    base_url: str = Field(default="http://127.0.0.1:8000", max_length=500)
+    # Retries: the n-th failed attempt waits backoff * 2**(n-1) (at most the maximum) before the next;
+    # after max_attempts the notification is `failed`, with its error, until an admin retries it.
+    notification_max_attempts: int = Field(default=8, ge=1, le=100)
+    notification_backoff_seconds: float = Field(default=60, gt=0)
+    notification_backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
+    # How often the sender looks for due notifications when the outbox is empty.
+    notification_poll_seconds: float = Field(default=5, gt=0)
+    # Messages claimed at once and sent over one SMTP connection.
+    notification_batch_size: int = Field(default=100, ge=1, le=1000)
+    # A claimed notification not recorded as sent within this time (its sender died) is sent again.
+    notification_lease_seconds: float = Field(default=600, gt=0)
 
     @field_validator("cors_origins", "trusted_proxies", "register_frame_ancestors", mode="before")
     @classmethod
@@ -104,6 +126,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"PROBITY_BASE_URL: {value!r} must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -25,6 +25,7 @@ from app.declarations.schemas import (
 from app.interests import service as interests_service
 from app.interests.models import Interest
 from app.interests.schemas import InterestSnapshot
+from app.notifications import service as notifications_service
 from app.people import service as people_service
 from app.people.models import Appointment, Person, appointment_open_on
 
@@ -49,6 +50,8 @@ async def open_cycle(session: AsyncSession, actor: Actor, data: CycleCreate) -> 
     session.add(cycle)
     await session.flush()
     await audit_service.record(session, actor, "declaration_cycle.opened", cycle)
+    people = await session.scalars(in_scope(cycle))
+    await notifications_service.cycle_opened(session, cycle.id, cycle.name, cycle.due_on, people)
     return cycle
 
 
@@ -70,9 +73,22 @@ async def list_cycles(session: AsyncSession, page: PageParams) -> tuple[list[Dec
     )
 
 
-def _in_scope(cycle: DeclarationCycle) -> Select[uuid.UUID]:
+def in_scope(cycle: DeclarationCycle) -> Select[uuid.UUID]:
+    """Who holds, today, an open appointment in one of the cycle's governance roles."""
     return select(Appointment.person_id).where(
         Appointment.governance_role.in_(cycle.governance_roles), appointment_open_on(clock.today())
+    )
+
+
+async def undeclared(session: AsyncSession, cycle: DeclarationCycle) -> list[uuid.UUID]:
+    """The active people in the cycle's scope who have not declared in it (outstanding or overdue)."""
+    declared = select(Declaration.person_id).where(Declaration.cycle_id == cycle.id)
+    return list(
+        await session.scalars(
+            select(Person.id).where(
+                Person.active.is_(True), Person.id.in_(in_scope(cycle)), Person.id.not_in(declared)
+            )
+        )
     )
 
 
@@ -84,7 +100,7 @@ async def status(
     rows = await session.execute(
         select(Person.id, Person.full_name, Person.email, Declaration.id, Declaration.submitted_at)
         .outerjoin(Declaration, (Declaration.person_id == Person.id) & (Declaration.cycle_id == cycle.id))
-        .where(or_(Declaration.id.is_not(None), Person.active.is_(True) & Person.id.in_(_in_scope(cycle))))
+        .where(or_(Declaration.id.is_not(None), Person.active.is_(True) & Person.id.in_(in_scope(cycle))))
         .order_by(Person.full_name, Person.id)
     )
     late = clock.today() > cycle.due_on
@@ -123,7 +139,7 @@ def readable(actor: Actor) -> Select[Declaration]:
 
 
 async def _check_scope(session: AsyncSession, cycle: DeclarationCycle, person_id: uuid.UUID) -> None:
-    held = await session.scalar(_in_scope(cycle).where(Appointment.person_id == person_id).limit(1))
+    held = await session.scalar(in_scope(cycle).where(Appointment.person_id == person_id).limit(1))
     if held is None:
         roles = ", ".join(cycle.governance_roles)
         raise Unprocessable(

@@ -20,6 +20,7 @@ from app.core.pagination import paginate
 from app.core.schemas import PageParams
 from app.gifts.models import Gift
 from app.gifts.schemas import GiftCreate, GiftFlag, GiftRead, GiftStatus
+from app.notifications import service as notifications_service
 from app.people import service as people_service
 from app.people.schools import school_key
 from app.trust_settings import service as trust_settings
@@ -104,7 +105,10 @@ async def record(session: AsyncSession, actor: Actor, data: GiftCreate) -> Gift:
         value_pence=money.to_pence(data.value_gbp), offered_on=offered_on, accepted=data.accepted,
         is_cash=data.is_cash, status=status, flags=flags,
     )  # fmt: skip
-    return await records.add(session, actor, gift, "gift.recorded")
+    await records.add(session, actor, gift, "gift.recorded")
+    if gift.status == GiftStatus.PENDING_REVIEW:
+        await notifications_service.approval_requested(session, Kind.GIFT, gift)
+    return gift
 
 
 async def get(session: AsyncSession, actor: Actor, gift_id: uuid.UUID) -> Gift:

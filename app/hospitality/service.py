@@ -28,6 +28,7 @@ from app.hospitality.schemas import (
     HospitalityStatus,
     InvitationType,
 )
+from app.notifications import service as notifications_service
 from app.people import service as people_service
 
 WORKFLOW = Workflow(
@@ -90,7 +91,9 @@ async def submit(session: AsyncSession, actor: Actor, data: HospitalityCreate) -
         invitation_type=data.invitation_type, business_justification=data.business_justification,
         status=HospitalityStatus.SUBMITTED, flags=flags,
     )  # fmt: skip
-    return await records.add(session, actor, request, "hospitality_request.submitted")
+    await records.add(session, actor, request, "hospitality_request.submitted")
+    await notifications_service.approval_requested(session, Kind.HOSPITALITY, request)
+    return request
 
 
 async def get(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> HospitalityRequest:

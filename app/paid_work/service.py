@@ -16,6 +16,7 @@ from app.core import clock
 from app.core.errors import Unprocessable
 from app.core.pagination import paginate
 from app.core.schemas import PageParams
+from app.notifications import service as notifications_service
 from app.paid_work.models import PaidWork
 from app.paid_work.schemas import PaidWorkCreate, PaidWorkRead, PaidWorkStatus, ReviewCreate
 from app.people import service as people_service
@@ -53,7 +54,9 @@ async def submit(session: AsyncSession, actor: Actor, data: PaidWorkCreate) -> P
         description=_stated(data.description), potential_conflict=_stated(data.potential_conflict),
         status=PaidWorkStatus.SUBMITTED, flags=[],
     )  # fmt: skip
-    return await records.add(session, actor, paid_work, "paid_work.submitted")
+    await records.add(session, actor, paid_work, "paid_work.submitted")
+    await notifications_service.approval_requested(session, Kind.PAID_WORK, paid_work)
+    return paid_work
 
 
 async def get(session: AsyncSession, actor: Actor, paid_work_id: uuid.UUID) -> PaidWork:

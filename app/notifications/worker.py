@@ -1,0 +1,64 @@
+"""The sender as a long-running task: `probity worker`, and inside `probity serve` unless
+`--no-worker`. It sends what is due, runs the day's reminders once a day (the trust's date), and
+never stops on an error: a busy or absent database or relay makes it wait longer, not crash."""
+
+import asyncio
+import contextlib
+import logging
+from datetime import date
+
+from app.core import clock
+from app.core.db import Database, get_database
+from app.core.settings import Settings, get_settings
+from app.notifications import reminders, sender
+
+logger = logging.getLogger("probity.notifications")
+MAX_PAUSE_SECONDS = 300.0
+
+
+class Worker:
+    def __init__(self, database: Database | None = None, settings: Settings | None = None) -> None:
+        self.database = database or get_database()
+        self.settings = settings or get_settings()
+        self.reminded_on: date | None = None
+        self._said_no_host = False
+
+    async def remind_if_new_day(self) -> int:
+        """The day's reminders, once per trust day per worker (the unique key stops a second one)."""
+        today = clock.today()
+        if self.reminded_on == today:
+            return 0
+        async with self.database.session(write=True) as session:
+            added = await reminders.send_reminders(session)
+        self.reminded_on = today
+        if added:
+            logger.info("queued %d declaration reminders for %s", added, today)
+        return added
+
+    async def step(self) -> int:
+        """One round: the reminders when the day is new, then everything due; returns how many sent."""
+        await self.remind_if_new_day()
+        if not self.settings.smtp_host:
+            if not self._said_no_host:
+                logger.warning("PROBITY_SMTP_HOST is not set: notifications wait in the outbox until it is")
+                self._said_no_host = True
+            return 0
+        return await sender.drain(self.database, self.settings)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Round after round until `stop` is set; after an error, wait longer each time (at most 5
+        minutes), and go back to the usual pause after a round that works."""
+        failures = 0
+        while not stop.is_set():
+            pause = self.settings.notification_poll_seconds
+            try:
+                await self.step()
+                failures = 0
+            except Exception as exc:  # never take the server down with it
+                failures += 1
+                pause = min(pause * 2**failures, MAX_PAUSE_SECONDS)
+                logger.warning(
+                    "the notification sender tries again in %.0f s: %s", pause, sender.describe(exc)
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=pause)
