@@ -14,7 +14,6 @@ from httpx import AsyncClient
 
 from app.auth.permissions import Role
 from app.core import clock
-from app.core.settings import get_settings
 from app.register import cache as register_cache
 from app.register import render
 from app.register import service as register_service
