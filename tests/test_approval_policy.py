@@ -172,3 +172,20 @@ async def test_paid_work_at_a_school_with_no_headteacher_goes_to_the_coo(session
     valley_head = await trust.person(OTHER_HEAD)
     assert not await coo_may(), "the school has a headteacher: only they decide"
     assert await python_allows(session, valley_head, Kind.PAID_WORK, teacher)
+
+
+async def test_the_possible_deciders_of_paid_work_at_a_school_with_no_headteacher_include_the_coo(
+    session: AsyncSession,
+) -> None:
+    trust = Trust(session)
+    teacher, coo, head = (
+        await trust.person(Someone(None, VALLEY)),
+        await trust.person(COO),
+        await trust.person(HEAD),
+    )
+    request = Request(uuid.uuid4(), teacher.id)
+    # The fallback is of no school: only the decider role (the headteacher) is of the teacher's school.
+    assert await policy.possible_deciders(session, Kind.PAID_WORK, request) == {coo.id}
+    valley_head = await trust.person(OTHER_HEAD)
+    assert await policy.possible_deciders(session, Kind.PAID_WORK, request) == {coo.id, valley_head.id}
+    assert head.id not in await policy.possible_deciders(session, Kind.PAID_WORK, request)

@@ -259,6 +259,22 @@ class TestApprovalRequested:
         assert await deliver(session, smtp) == 1
         assert addressed(inbox.take()) == [head.person.email]
 
+    async def test_paid_work_at_a_school_with_no_headteacher_reaches_the_coo(
+        self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
+    ) -> None:
+        hillside, valley = await make_school(session), await make_school(session)
+        await caller(Role.HEADTEACHER, school_id=hillside.id)  # no help to a Valley teacher
+        coo = await caller(Role.COO)
+        teacher = await caller(school_id=valley.id)
+        response = await client.post(
+            "/api/v1/paid-work",
+            headers=teacher.headers,
+            json={"employer": "Evening College", "role": "Tutor", "hours_per_week": 4.5},
+        )
+        assert response.status_code == 201, response.text
+        assert await deliver(session, smtp) == 1
+        assert addressed(inbox.take()) == [coo.person.email]
+
     async def test_the_ceos_own_request_reaches_the_chair_not_the_vice_chair_who_is_only_the_fallback(
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
     ) -> None:

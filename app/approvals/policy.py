@@ -283,20 +283,23 @@ def ensure_not_party(actor: Actor, people: set[uuid.UUID], doing: str) -> None:
 
 async def possible_deciders(session: AsyncSession, kind: Kind, record: Decidable) -> set[uuid.UUID]:
     """Everyone who holds a role that may decide this record, its fallback included, whether or not
-    they are conflicted (the provider_conflict flag names a conflict of any of them)."""
+    they are conflicted (the provider_conflict flag names a conflict of any of them). Only the
+    decider roles are of the requester's school when the route says so: the fallback is whoever
+    holds it (the COO, of no school, for a school with no headteacher)."""
     asking = await requester(session, record.person_id)
     route = route_for(kind, asking)
+    deciding = PersonRole.role.in_([r.value for r in route.deciders])
+    if route.same_school:
+        deciding = and_(deciding, Person.school_id == asking.school_id)
     statement = (
         select(Person.id)
         .join(PersonRole, PersonRole.person_id == Person.id)
         .where(
-            PersonRole.role.in_([r.value for r in route.deciders | route.fallback]),
+            or_(deciding, PersonRole.role.in_([r.value for r in route.fallback])),
             Person.active.is_(True),
             Person.id != asking.id,
         )
     )
-    if route.same_school:
-        statement = statement.where(Person.school_id == asking.school_id)
     return set(await session.scalars(statement))
 
 
