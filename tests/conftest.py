@@ -27,6 +27,7 @@ from app.core import clock
 from app.core.db import Database, create_engine, set_database
 from app.core.deps import get_session, get_transactions
 from app.main import create_app
+from app.register import cache as register_cache
 from tests import dbutil
 from tests.factories import Caller, make_caller
 
@@ -126,6 +127,14 @@ def caller(session: AsyncSession) -> Callable[..., Awaitable[Caller]]:
         return await make_caller(session, *roles, **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def own_register_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's published register starts uncached, as a new process's does: a service reads one
+    database, while the tests read a new one (or a rolled-back one) each time."""
+    monkeypatch.setattr(register_cache, "_cache", register_cache._Cache())
+    monkeypatch.setattr(register_cache, "_trail", None)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 date, served like a web page (validators, 304s, caching, compression) and embeddable in a school's site.
 """
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -25,6 +26,7 @@ from app.auth.permissions import Role
 from app.core import compression
 from app.core.settings import Settings, get_settings
 from app.main import create_app
+from app.register import cache as register_cache
 from tests.factories import DEFAULT_PASSWORD, Caller, assert_problem
 from tests.test_register import (
     PAGE,
@@ -1025,3 +1027,71 @@ class TestAccessibilityBasics:
             assert date_input["type"] == "date" and date_input["name"] == "as_of"
             labels = [attrs for attrs in outline.all("label") if attrs.get("for") == date_input["id"]]
             assert len(labels) == 1 and all(text.strip() for text in outline.text["label"])
+
+
+# ---------------------------------------------------------------- served under load
+
+
+class TestServedUnderLoad:
+    async def test_a_page_of_a_schools_json_on_a_past_day_keeps_the_whole_total(
+        self, client: AsyncClient, trust: Trust
+    ) -> None:
+        params = {"school_id": trust.hillside["id"], "as_of": LAST_31_MARCH}
+        whole = await fetch(client, REGISTER, params)
+        assert whole.json()["total"] == 3  # Bea, Hannah and Harry governed Hillside on 31 March
+        page = await fetch(client, REGISTER, {**params, "offset": "1", "limit": "1"})
+        assert page.json()["items"] == whole.json()["items"][1:2]
+        assert page.json()["total"] == 3 and page.json()["school"] == whole.json()["school"]
+        assert {k: v for k, v in page.json().items() if k != "items"} == {
+            k: v for k, v in whole.json().items() if k != "items"
+        }
+        assert page.headers["last-modified"] == whole.headers["last-modified"]
+        assert page.headers["etag"] != whole.headers["etag"]
+
+    async def test_a_past_day_whose_build_cannot_start_is_a_503_and_today_still_answers(
+        self, client: AsyncClient, trust: Trust, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Anyone may ask for any day: past days are built one at a time, apart from today's, and a
+        request that cannot start its build in time is told to come back."""
+        monkeypatch.setattr(register_cache, "PAST_BUILD_WAIT_SECONDS", 0.2)
+        busy = register_cache._cache.lock("past")
+        await busy.acquire()  # as a past day's build in progress holds it
+        try:
+            refused = await client.get(PAGE, params={"as_of": LAST_31_MARCH}, headers=IDENTITY)
+            assert_problem(refused, 503)
+            assert int(refused.headers["retry-after"]) >= 1
+            async with asyncio.timeout(5):  # today's register never waits for a past day's build
+                today = await fetch(client, PAGE)
+            assert "Hannah Hillside" in today.text
+        finally:
+            busy.release()
+        served = await fetch(client, PAGE, {"as_of": LAST_31_MARCH})
+        assert "31 March 2027" in served.text
+
+    async def test_a_page_keeps_its_validators_when_the_register_is_built_again_from_scratch(
+        self, client: AsyncClient, trust: Trust, monkeypatch: pytest.MonkeyPatch, fixed_clock: FixClock
+    ) -> None:
+        """Last-Modified and the JSON's generated_at say when the data changed, not when this process
+        built the page: another worker, or this one after a restart, stamps the same bytes."""
+        forms = trust.forms()
+        before = {
+            name: await fetch(client, *forms[name]) for name in ("trust page", "trust json", "school json")
+        }
+        fixed_clock(TODAY + timedelta(hours=1))  # an hour later, nothing written since
+        monkeypatch.setattr(register_cache, "_cache", register_cache._Cache())
+        monkeypatch.setattr(register_cache, "_trail", None)
+        for name, first in before.items():
+            again = await fetch(client, *forms[name])
+            assert again.headers["etag"] == first.headers["etag"], name
+            assert again.headers["last-modified"] == first.headers["last-modified"], name
+
+    async def test_nothing_asked_for_with_a_cookie_is_compressed(self, client: AsyncClient) -> None:
+        """A browser sends cookies by itself on requests other sites make it send (BREACH)."""
+        plain = await client.get("/openapi.json", headers={"Accept-Encoding": "gzip, br"})
+        assert plain.status_code == 200 and plain.headers["content-encoding"] in ("br", "gzip")
+        with_cookie = await client.get(
+            "/openapi.json", headers={"Accept-Encoding": "gzip, br", "Cookie": "session=x"}
+        )
+        assert with_cookie.status_code == 200
+        assert "content-encoding" not in with_cookie.headers
+        assert with_cookie.content == plain.content

@@ -7,10 +7,14 @@ carries a credential is never compressed:
 
 - `POST /api/v1/auth/token` answers with a bearer token.
 
+- Nothing asked for with a cookie is compressed: a browser adds cookies by itself to the requests
+  another site makes it send, which is what the attack needs, and a page of a cookie session (the
+  web interface) carries a CSRF token. Failing closed: no page has to remember to opt out.
+
 Every other body is compressed. The API's other answers carry no credential (a bearer token travels
 in a header the browser never adds by itself, so another site cannot make a signed-in request and
-watch its length), and the published register holds nothing secret. A page that carries a CSRF or
-session secret (the web interface) must be named here when it arrives.
+watch its length), and the published register holds nothing secret. A response that sets a cookie
+to a request that had none (a sign-in form) must be named in NEVER_COMPRESSED.
 """
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -50,7 +54,10 @@ class Compression:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and (
-            path in NEVER_COMPRESSED or path in SELF_COMPRESSED or path.startswith(SELF_COMPRESSED_UNDER)
+            path in NEVER_COMPRESSED
+            or path in SELF_COMPRESSED
+            or path.startswith(SELF_COMPRESSED_UNDER)
+            or any(name == b"cookie" for name, _ in scope["headers"])
         ):
             await self.app(scope, receive, send)
             return

@@ -17,33 +17,32 @@ from datetime import date
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.audit.models import AuditChainHead, AuditEvent
 from app.core import clock
+from app.core.errors import ServiceUnavailable
 from app.register import service
 from app.register.http import Document, new_document
-from app.register.render import Form
+from app.register.render import Form, with_items
 from app.register.service import PersonKey, PublishedPerson, Register, Site
 
-# The audited writes that can change what is published: people (names), their appointments, their
-# interests, schools (each has a page, listed on the trust's) and the settings (the trust's name is
-# in every page's title, read with the register, not on every request). Anything else (a failed login, a
-# declaration, a gift) keeps the cached register, so it is rebuilt only as often as it really
-# changes. A prefix, so a new action of these domains is covered without a change here.
-REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.", "school.", "settings.")
+# The audited actions that can change what is published (service.REGISTER_ACTION_PREFIXES).
+REGISTER_ACTION_PREFIXES = service.REGISTER_ACTION_PREFIXES
 # Past this many changes since the last version (an import, a morning of data entry) one whole
 # rebuild is cheaper than finding and re-reading each person.
 MOST_EVENTS_APPLIED = 200
 # Registers of past days kept (an auditor's or a Freedom of Information request's few dates).
 PAST_DAYS_KEPT = 8
+# A past day's register is built one at a time, apart from today's; a request that cannot start
+# its build within this time is a 503 (anyone may ask for any day: nothing queues without end).
+PAST_BUILD_WAIT_SECONDS = 10
 
 Version = tuple[int, str, date]
 
 
-def _register_events() -> Any:
-    return or_(*(AuditEvent.action.startswith(prefix) for prefix in REGISTER_ACTION_PREFIXES))
+_register_events = service.register_events
 
 
 Link = tuple[int, str]  # an audit event's seq and hash
@@ -82,25 +81,15 @@ async def version(session: AsyncSession) -> Version:
             kept = await session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == known.head[0]))
             if kept == known.head[1]:
                 since = known.head[0]
-        found = await _latest_register_event(session, since, head[0])
+        found = await service.latest_register_event(session, since or 0, head[0])
         if found is None and since is not None and known is not None:
             found = known.found
         _trail = _Trail(head, found)
     if found is None:
-        return 0, "", clock.today()
+        # Nothing published was ever written through the trail: the key must still tell one
+        # database from another (the process keeps one cache, whichever database it reads).
+        return 0, f"no register events in {(await session.connection()).engine.url!r}", clock.today()
     return found[0], found[1], clock.today()
-
-
-async def _latest_register_event(session: AsyncSession, after: int | None, upto: int) -> Link | None:
-    latest = (
-        await session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(_register_events(), AuditEvent.seq <= upto, AuditEvent.seq > (after or 0))
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        )
-    ).one_or_none()
-    return None if latest is None else (int(latest[0]), str(latest[1]))
 
 
 @dataclass
@@ -128,21 +117,21 @@ class _Published:
 
 @dataclass
 class _Cache:
-    """The last version published, a few past days; one build at a time."""
+    """The last version published, a few past days; one build at a time of each."""
 
     published: _Published | None = None
     past: "OrderedDict[date, _Published]" = field(default_factory=OrderedDict)
-    locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = field(
+    locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]" = field(
         default_factory=weakref.WeakKeyDictionary
     )
 
-    def lock(self) -> asyncio.Lock:
-        """One lock per event loop (an asyncio.Lock may not be shared between loops)."""
-        loop = asyncio.get_running_loop()
-        found = self.locks.get(loop)
-        if found is None:
-            found = self.locks[loop] = asyncio.Lock()
-        return found
+    def lock(self, which: str = "today") -> asyncio.Lock:
+        """One lock per event loop (an asyncio.Lock may not be shared between loops): "today" for
+        today's register, "past" for the past days' (so that they never hold up today's)."""
+        found = self.locks.setdefault(asyncio.get_running_loop(), {})
+        if which not in found:
+            found[which] = asyncio.Lock()
+        return found[which]
 
 
 _cache = _Cache()
@@ -153,25 +142,75 @@ FormChoice = Form | Callable[[Site], Form]
 
 async def rendered(session: AsyncSession, choice: FormChoice, as_of: date | None = None) -> Document:
     """The register in this form, on this day (default: today), rendered once per version."""
+    return (await _rendered(session, choice, as_of))[2]
+
+
+async def rendered_page(
+    session: AsyncSession, choice: FormChoice, as_of: date | None, offset: int, limit: int | None
+) -> Document:
+    """A page of a JSON form: its items from offset, the rest of the document as it is whole (the
+    total is everyone's). Joined from the kept fragments: never the whole parsed again."""
+    published, form, whole = await _rendered(session, choice, as_of)
+    pieces = published.fragments[form.name]
+    listed = list(_listed(published, form))
+    page = b",".join(
+        pieces[person] for person in listed[offset : offset + limit if limit is not None else None]
+    )
+    return Document(with_items(whole.body, page), whole.media_type, whole.modified_at)
+
+
+def _listed(published: _Published, form: Form) -> Iterable[PersonKey]:
+    if form.selects is None:
+        return published.people.keys()
+    return (key for key, person in published.people.items() if form.selects(person))
+
+
+def _kept(
+    published: _Published | None, key: Version, choice: FormChoice
+) -> tuple[_Published, Form, Document] | None:
+    if published is None or published.version != key:
+        return None
+    form = _chosen(choice, published)
+    found = published.documents.get(form.name)
+    return None if found is None else (published, form, found)
+
+
+async def _rendered(
+    session: AsyncSession, choice: FormChoice, as_of: date | None
+) -> tuple[_Published, Form, Document]:
     key = await version(session)
-    if as_of is None or as_of == key[2]:
-        published = _cache.published
-        if published is not None and published.version == key:
-            form = _chosen(choice, published)
-            if form.name in published.documents:
-                return published.documents[form.name]
+    past = as_of is not None and as_of != key[2]
+    kept = _kept(_cache.past.get(as_of), (*key[:2], as_of), choice) if past and as_of else None
+    kept = kept or (None if past else _kept(_cache.published, key, choice))
+    if kept is not None:
+        return kept
     # After a change, concurrent readers wait for one update instead of each making their own; the
-    # JSON, CSV and HTML share it. Built for the day in the key, so a request running across
-    # midnight cannot file the next day's register under the previous day's key (or the reverse).
-    async with _cache.lock():
-        if as_of is None or as_of == key[2]:
-            published = await _up_to_date(session, key)
-        else:
+    # JSON, CSV and HTML share it.
+    lock = _cache.lock("past" if past else "today")
+    if lock.locked():
+        # Wait without a database connection: readers each holding one while one build runs would
+        # leave none for the rest of the service.
+        await session.commit()
+    try:
+        async with asyncio.timeout(PAST_BUILD_WAIT_SECONDS if past else None):
+            await lock.acquire()
+    except TimeoutError:
+        raise ServiceUnavailable("The register of past dates is busy; try again shortly", 5) from None
+    try:
+        # Read again under the lock: the register may have moved on while this request waited.
+        # Built for the day in the key, so a request running across midnight cannot file the next
+        # day's register under the previous day's key (or the reverse).
+        key = await version(session)
+        if as_of is not None and as_of != key[2]:
             published = await _past(session, key, as_of)
+        else:
+            published = await _up_to_date(session, key)
         form = _chosen(choice, published)
         if form.name not in published.documents:
             published.documents[form.name] = await anyio.to_thread.run_sync(_assemble, published, form)
-        return published.documents[form.name]
+        return published, form, published.documents[form.name]
+    finally:
+        lock.release()
 
 
 def _chosen(choice: FormChoice, published: _Published) -> Form:
@@ -180,9 +219,8 @@ def _chosen(choice: FormChoice, published: _Published) -> Form:
 
 async def current(session: AsyncSession) -> Register:
     """The register as it may be published now, from the cache when nothing has changed."""
-    key = await version(session)
     async with _cache.lock():
-        return (await _up_to_date(session, key)).register
+        return (await _up_to_date(session, await version(session))).register
 
 
 def _assemble(published: _Published, form: Form) -> Document:
@@ -243,10 +281,11 @@ async def _past(session: AsyncSession, key: Version, as_of: date) -> _Published:
         return found
     connection = await session.connection()
     people = await service.fetch_people(connection, as_of)
+    when = await service.changed_at(connection, key[0], as_of)
     built = _Published(
         wanted,
         people,
-        service.register_of(as_of, people.values(), past=True),
+        service.register_of(as_of, people.values(), when, past=True),
         await service.fetch_site(connection),
     )
     _cache.past[as_of] = published = _carried(found, built)
@@ -269,8 +308,9 @@ async def _rebuilt(session: AsyncSession, key: Version) -> _Published:
     today = key[2]
     connection = await session.connection()
     people = await service.fetch_people(connection, today)
+    when = await service.changed_at(connection, key[0], today)
     return _Published(
-        key, people, service.register_of(today, people.values()), await service.fetch_site(connection)
+        key, people, service.register_of(today, people.values(), when), await service.fetch_site(connection)
     )
 
 
@@ -293,7 +333,9 @@ async def _updated(session: AsyncSession, published: _Published, key: Version) -
         form: {person: piece for person, piece in pieces.items() if person in people and person not in fresh}
         for form, pieces in published.fragments.items()
     }
-    register = service.register_of(key[2], people.values())
+    register = service.register_of(
+        key[2], people.values(), await service.changed_at(connection, key[0], key[2])
+    )
     return _Published(key, people, register, published.site, kept)
 
 

@@ -87,7 +87,9 @@ def new_document(
     unmodified to a client that revalidates with If-Modified-Since alone."""
     if previous is not None and previous.body == body:
         return previous
-    modified = clock.now().astimezone(UTC).replace(microsecond=0)
+    # The time the data changed (the register's generated_at): the same in every worker and after a
+    # restart; else now.
+    modified = (generated_at or clock.now()).astimezone(UTC).replace(microsecond=0)
     if previous is not None:
         modified = max(modified, previous.modified_at + timedelta(seconds=1))
     return Document(body, media_type, modified, generated_at=generated_at)

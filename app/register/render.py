@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from app.core import clock, csvfile
+from app.core import csvfile
 from app.people.governance import GovernanceRole
 from app.register.service import PublishedPerson, Register, SchoolEntry
 
@@ -109,6 +109,13 @@ def _json_document(register: Register, people: Sequence[bytes], school: SchoolEn
     return b"".join(
         (head[:-1].encode(), b',"items":[', b",".join(people), b'],"total":', str(len(people)).encode(), b"}")
     )
+
+
+def with_items(document: bytes, items: bytes) -> bytes:
+    """A JSON document of this module with other items (a page of them); its total kept. The
+    heading's strings are JSON-escaped, so its first ',"items":[' is the items' own."""
+    start = document.index(b',"items":[') + len(b',"items":[')
+    return document[:start] + items + document[document.rindex(b'],"total":') :]
 
 
 JSON = Form(
@@ -271,8 +278,8 @@ def _date_form(register: Register) -> str:
     return (
         '<form method="get" class="as-of">'
         '<label for="as_of">See the register as it stood on an earlier date</label> '
-        f'<input type="date" id="as_of" name="as_of" value="{register.as_of.isoformat()}" '
-        f'max="{clock.today().isoformat()}"> <button type="submit">Show</button></form>'
+        f'<input type="date" id="as_of" name="as_of" value="{register.as_of.isoformat()}"> '
+        '<button type="submit">Show</button></form>'
     )
 
 

@@ -1,4 +1,3 @@
-import json
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -108,13 +107,11 @@ async def get_public_register(
     if format == "csv":
         return await _register_csv(request, session, day, school_id)
     choice = render.JSON if school_id is None else _school("json", _with_id(school_id))
-    document = await cache.rendered(session, choice, day)
     if limit is not None or offset:
-        whole = json.loads(document.body)
-        whole["items"] = whole["items"][offset : offset + limit if limit is not None else None]
-        page = json.dumps(whole, ensure_ascii=False, separators=(",", ":")).encode()
         # A page changes only when the whole does: the whole's Last-Modified holds for it.
-        document = http.Document(page, document.media_type, document.modified_at)
+        document = await cache.rendered_page(session, choice, day, offset, limit)
+    else:
+        document = await cache.rendered(session, choice, day)
     return await http.served(request, document, max_age=_max_age(day))
 
 

@@ -9,7 +9,7 @@ descriptions marked private, and anyone else.
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -17,6 +17,7 @@ import anyio.to_thread
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from app.audit.models import AuditEvent
 from app.core import clock
 from app.interests.models import Interest, interest_open_on
 from app.interests.schemas import InterestCategory
@@ -32,6 +33,39 @@ PUBLISHED_ROLES = (
     GovernanceRole.ACCOUNTING_OFFICER.value,
 )
 UNPUBLISHED_CATEGORIES = (InterestCategory.MEMBERSHIP.value,)
+
+# The audited writes that can change what is published: people (names), their appointments, their
+# interests, schools (each has a page, listed on the trust's) and the settings (the trust's name is
+# in every page's title, read with the register, not on every request). Anything else (a failed
+# login, a declaration, a gift) keeps the cached register, so it is rebuilt only as often as it
+# really changes. A prefix, so a new action of these domains is covered without a change here.
+REGISTER_ACTION_PREFIXES = ("person.", "appointment.", "interest.", "school.", "settings.")
+
+
+def register_events() -> ColumnElement[bool]:
+    return or_(*(AuditEvent.action.startswith(prefix) for prefix in REGISTER_ACTION_PREFIXES))
+
+
+async def latest_register_event(
+    connection: AsyncConnection | AsyncSession, after: int = 0, upto: int | None = None
+) -> tuple[int, str] | None:
+    """The seq and hash of the latest register event (after and up to these seqs)."""
+    statement = select(AuditEvent.seq, AuditEvent.hash).where(register_events(), AuditEvent.seq > after)
+    if upto is not None:
+        statement = statement.where(AuditEvent.seq <= upto)
+    latest = (await connection.execute(statement.order_by(AuditEvent.seq.desc()).limit(1))).one_or_none()
+    return None if latest is None else (int(latest[0]), str(latest[1]))
+
+
+async def changed_at(connection: AsyncConnection, seq: int, day: date) -> datetime:
+    """When the register of this day last changed, as the data say (so that every worker, and the
+    same worker after a restart, stamps the same content the same): the time of its latest register
+    event, and not before the day's start (the 12 months move on at midnight)."""
+    start = clock.start_of(day)
+    at = await connection.scalar(select(AuditEvent.at).where(AuditEvent.seq == seq)) if seq else None
+    if not isinstance(at, datetime):
+        return start
+    return max(at if at.tzinfo else at.replace(tzinfo=UTC), start)
 
 
 @dataclass
@@ -224,10 +258,16 @@ def _shape_people(appointments: Sequence[Any], interests: Sequence[Any]) -> dict
     return people
 
 
-def register_of(today: date, people: Iterable[PublishedPerson], *, past: bool = False) -> Register:
-    """The register of this day listing these people, generated now."""
+def register_of(
+    today: date, people: Iterable[PublishedPerson], generated_at: datetime, *, past: bool = False
+) -> Register:
+    """The register of this day listing these people, as the data stood at `generated_at`."""
     return Register(
-        as_of=today, period_from=period_start(today), generated_at=clock.now(), people=list(people), past=past
+        as_of=today,
+        period_from=period_start(today),
+        generated_at=generated_at,
+        people=list(people),
+        past=past,
     )
 
 
@@ -286,9 +326,12 @@ def keys_statement(people: Collection[uuid.UUID]) -> Select[tuple[Any]]:
 
 
 async def build(session: AsyncSession, today: date | None = None) -> Register:
-    """The register as it may be published on this day (default: today)."""
+    """The register as it may be published on this day (default: today), built whole."""
     today = today or clock.today()
     # Plain column rows through the session's connection: the ORM's result machinery, which
     # session.execute would add, costs as much as the queries themselves at this size.
-    people = await fetch_people(await session.connection(), today)
-    return register_of(today, people.values())
+    connection = await session.connection()
+    people = await fetch_people(connection, today)
+    latest = await latest_register_event(connection)
+    when = await changed_at(connection, latest[0] if latest else 0, today)
+    return register_of(today, people.values(), when, past=today != clock.today())
