@@ -40,7 +40,7 @@ from app.register.router import router as register_router
 from app.trust_settings.router import router as trust_settings_router
 
 API_VERSION = "0.1.0"
-# How long shutting down waits for the sender's round in flight (an SMTP conversation) to finish.
+# How long shutting down waits for the sender's message in flight (an SMTP conversation) to finish.
 SENDER_STOP_SECONDS = 10
 logger = logging.getLogger("probity")
 ROUTERS = (
@@ -80,7 +80,8 @@ async def lifespan_with_sender(_app: FastAPI) -> AsyncIterator[None]:
         try:
             await asyncio.wait_for(sending, timeout=SENDER_STOP_SECONDS)
         except TimeoutError:
-            logger.warning("the notification sender did not stop in time; what it held is sent again later")
+            # Cancelled mid-message: what was sent is recorded (shielded), the rest released at once.
+            logger.warning("the notification sender did not stop in time: its message in flight may go again")
         await get_database().dispose()
 
 

@@ -5,9 +5,12 @@ On SQLite a write transaction holds the whole database's lock, and on PostgreSQL
 through an SMTP conversation would stall everyone else, so nothing slow happens inside either.
 A claim moves the rows' next_attempt_at a lease ahead, so no other sender takes them meanwhile; on
 PostgreSQL the claim also skips rows another sender is claiming at that instant (FOR UPDATE SKIP
-LOCKED), so several workers share the outbox and never send one row twice. A sender that dies
-between the SMTP server's "250 OK" and recording it leaves the rows to be claimed again when the
-lease runs out: they are sent again (at least once, never lost), with the same Message-ID.
+LOCKED), so several workers share the outbox and never send one row twice. Only the holder of a
+claim records it (the rows' next_attempt_at still equal to its lease's end), and a sender starts no
+message it could not finish within its lease. A sender that dies between the SMTP server's "250 OK"
+and recording it leaves the rows to be claimed again when the lease runs out: they are sent again
+(at least once, never lost), with the same Message-ID. A sender told to stop finishes the message in
+flight, records what was sent and releases the rest (due at once, no attempt charged).
 """
 
 import asyncio
@@ -15,11 +18,11 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiosmtplib
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
@@ -36,7 +39,7 @@ PENDING, SENT, FAILED = (s.value for s in NotificationStatus)
 
 @dataclass(frozen=True)
 class Claimed:
-    """A notification this sender holds for the length of its lease."""
+    """A notification this sender holds until `lease_ends` (its next_attempt_at while claimed)."""
 
     id: uuid.UUID
     email: str
@@ -46,15 +49,24 @@ class Claimed:
     message_id: str
     created_at: datetime
     attempts: int
+    lease_ends: datetime
 
 
 @dataclass
 class Outcome:
-    """What one batch came to: the ids sent, the errors of the others, whether the server answered."""
+    """What one batch came to. Every claimed row not named here was not tried: it is released, due
+    at once with no attempt charged (a stop, the lease running short, the relay out of reach)."""
 
-    sent: list[uuid.UUID]
-    failed: dict[uuid.UUID, str]
-    connected: bool
+    sent: list[uuid.UUID] = field(default_factory=list)
+    # An attempt charged: due again after the backoff, `failed` after the last attempt.
+    failed: dict[uuid.UUID, str] = field(default_factory=dict)
+    # Refused for good (a message that cannot be built, a 5xx answer): `failed` at once.
+    refused: dict[uuid.UUID, str] = field(default_factory=dict)
+    # Why the relay could not be used at all (not reached, STARTTLS, login, our sender refused).
+    unreachable: str | None = None
+
+    def decided(self) -> set[uuid.UUID]:
+        return {*self.sent, *self.failed, *self.refused}
 
 
 async def claim(database: Database, settings: Settings, limit: int) -> list[Claimed]:
@@ -68,6 +80,7 @@ async def take(session: AsyncSession, settings: Settings, limit: int) -> list[Cl
     On PostgreSQL the rows are locked and rows another claim holds are skipped, never waited for;
     SQLite's write lock (BEGIN IMMEDIATE) already lets one claim run at a time."""
     now = clock.now()
+    lease_ends = now + timedelta(seconds=settings.notification_lease_seconds)
     statement = (
         select(
             Notification.id, Notification.email, Notification.subject, Notification.text_body,
@@ -79,8 +92,7 @@ async def take(session: AsyncSession, settings: Settings, limit: int) -> list[Cl
     )  # fmt: skip
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
-    claimed = [Claimed(*found) for found in await session.execute(statement)]
-    lease_ends = now + timedelta(seconds=settings.notification_lease_seconds)
+    claimed = [Claimed(*found, lease_ends=lease_ends) for found in await session.execute(statement)]
     for chunk in chunks([c.id for c in claimed]):
         await session.execute(
             update(Notification).where(Notification.id.in_(chunk)).values(next_attempt_at=lease_ends)
@@ -113,50 +125,93 @@ def build(notification: Claimed) -> bytes:
     )  # fmt: skip
 
 
-async def _build_ahead(batch: list[Claimed], built: "asyncio.Queue[bytes | ValueError]") -> None:
+async def _build_ahead(batch: list[Claimed], built: "asyncio.Queue[bytes | Exception]") -> None:
     """The batch's messages, one at a time, built in the pauses while the relay answers (building one
-    costs about as much as the relay's turn; done in line, it added to every message's time)."""
+    costs about as much as the relay's turn; done in line, it added to every message's time). A
+    message that cannot be built is handed on as its error, so the sender never waits for it."""
     for notification in batch:
         try:
             await built.put(build(notification))
-        except ValueError as exc:
+        except Exception as exc:
             await built.put(exc)
         await asyncio.sleep(0)
 
 
-async def deliver(settings: Settings, batch: list[Claimed]) -> Outcome:
-    """Send the batch over one SMTP connection. A message the server refuses fails alone; a lost
-    connection fails the message in flight and every one after it."""
-    outcome = Outcome(sent=[], failed={}, connected=False)
-    built: asyncio.Queue[bytes | ValueError] = asyncio.Queue()
+def _refused_for_good(exc: aiosmtplib.SMTPException) -> bool:
+    """A 5xx answer about this message (a 4xx is worth another attempt)."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return all(500 <= r.code < 600 for r in exc.recipients)
+    return isinstance(exc, aiosmtplib.SMTPResponseException) and 500 <= exc.code < 600
+
+
+async def deliver(settings: Settings, batch: list[Claimed], stop: asyncio.Event | None = None) -> Outcome:
+    """Send the batch over one SMTP connection (see `deliver_into`)."""
+    outcome = Outcome()
+    await deliver_into(settings, batch, outcome, stop)
+    return outcome
+
+
+async def deliver_into(
+    settings: Settings, batch: list[Claimed], outcome: Outcome, stop: asyncio.Event | None = None
+) -> None:
+    """Send the batch over one SMTP connection, noting each result in `outcome` as it comes (so that
+    a cancelled send still leaves what was sent on record). No message starts after `stop` is set or
+    once the lease could run out before the relay answers; those are left untried."""
+    if not batch:
+        return
+    # A message started later than this might still be in flight when the lease runs out.
+    last_start = batch[0].lease_ends - timedelta(seconds=settings.smtp_timeout_seconds)
+    built: asyncio.Queue[bytes | Exception] = asyncio.Queue()
     building = asyncio.create_task(_build_ahead(batch, built))
     smtp = smtp_client(settings)
     try:
-        await smtp.connect()
-        outcome.connected = True
-        for index, notification in enumerate(batch):
-            message = await built.get()
-            try:
-                if isinstance(message, ValueError):
-                    raise aiosmtplib.SMTPException(f"not sent: {message}")
-                await smtp.sendmail(emails.envelope_sender(), [notification.email], message)
-            except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
-                outcome.failed.update({c.id: describe(exc) for c in batch[index:]})
-                break
-            except aiosmtplib.SMTPException as exc:  # refused: this message only
-                outcome.failed[notification.id] = describe(exc)
-            else:
-                outcome.sent.append(notification.id)
-    except (aiosmtplib.SMTPException, OSError) as exc:  # could not connect (or STARTTLS, or log in)
-        outcome.failed = {c.id: describe(exc) for c in batch}
+        try:
+            await smtp.connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:  # not reached (or STARTTLS, or login)
+            outcome.unreachable = describe(exc)
+            return
+        for notification in batch:
+            if (stop is not None and stop.is_set()) or clock.now() > last_start:
+                return
+            if not await _send_one(smtp, notification, await built.get(), outcome):
+                return
     finally:
         building.cancel()
-        if smtp.is_connected:
-            try:
-                await smtp.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                smtp.close()
-    return outcome
+        await _close(smtp)
+
+
+async def _send_one(
+    smtp: aiosmtplib.SMTP, notification: Claimed, message: bytes | Exception, outcome: Outcome
+) -> bool:
+    """Send one message and note how it went; False when the connection cannot go on (the rest of
+    the batch is left untried, and charged nothing)."""
+    if isinstance(message, Exception):  # it cannot be built: it never will be
+        outcome.refused[notification.id] = f"not sent: {describe(message)}"
+        return True
+    try:
+        await smtp.sendmail(emails.envelope_sender(), [notification.email], message)
+    except aiosmtplib.SMTPSenderRefused as exc:  # the relay will not send as us: not this message's fault
+        outcome.unreachable = describe(exc)
+        return False
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+        outcome.failed[notification.id] = describe(exc)
+        return False
+    except aiosmtplib.SMTPException as exc:  # refused: this message only
+        (outcome.refused if _refused_for_good(exc) else outcome.failed)[notification.id] = describe(exc)
+        return True
+    except Exception as exc:  # unforeseen: this message's failure; the connection is not trusted after it
+        outcome.failed[notification.id] = describe(exc)
+        return False
+    outcome.sent.append(notification.id)
+    return True
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    if smtp.is_connected:
+        try:
+            await asyncio.wait_for(smtp.quit(), timeout=5)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            smtp.close()
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -167,52 +222,101 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
 
 async def record(database: Database, settings: Settings, batch: list[Claimed], outcome: Outcome) -> None:
     """Store what the batch came to, in one short transaction: sent ones with their time; failed ones
-    with their error, due again after the backoff, or `failed` after the last attempt."""
+    with their error, due again after the backoff, or `failed` after the last attempt (or at once,
+    when refused for good); untried ones due again now, their attempts unchanged. Only rows this claim
+    still holds change, so recording twice, or after the lease passed to another sender, does nothing."""
+    if not batch:
+        return
     now = clock.now()
     attempts = {c.id: c.attempts + 1 for c in batch}
+    last = settings.notification_max_attempts
+    charged = [(i, e, attempts[i] >= last) for i, e in outcome.failed.items()]
+    charged += [(i, e, True) for i, e in outcome.refused.items()]
     async with database.session(write=True) as session:
+        held = Notification.next_attempt_at == batch[0].lease_ends
         for chunk in chunks(outcome.sent):
-            await _update(session, chunk, status=SENT, sent_at=now, attempts=Notification.attempts + 1)
-        alike: dict[tuple[int, str], list[uuid.UUID]] = defaultdict(list)
-        for notification_id, error in outcome.failed.items():
-            alike[(attempts[notification_id], error)].append(notification_id)
-        for (tried, error), ids in alike.items():
-            last = tried >= settings.notification_max_attempts
+            await _update(session, chunk, held, status=SENT, sent_at=now, attempts=Notification.attempts + 1)
+        alike: dict[tuple[int, str, bool], list[uuid.UUID]] = defaultdict(list)
+        for notification_id, error, final in charged:
+            alike[(attempts[notification_id], error, final)].append(notification_id)
+        for (tried, error, final), ids in alike.items():
             for chunk in chunks(ids):
                 await _update(
-                    session, chunk, status=FAILED if last else PENDING, attempts=tried, last_error=error,
-                    next_attempt_at=now + backoff(settings, tried),
+                    session, chunk, held, status=FAILED if final else PENDING, attempts=tried,
+                    last_error=error, next_attempt_at=now + backoff(settings, tried),
                 )  # fmt: skip
-    for notification_id, error in outcome.failed.items():
-        if attempts[notification_id] >= settings.notification_max_attempts:
+        released = [c.id for c in batch if c.id not in outcome.decided()]
+        why = {"last_error": outcome.unreachable} if outcome.unreachable else {}
+        for chunk in chunks(released):
+            await _update(session, chunk, held, next_attempt_at=now, **why)
+    for notification_id, error, final in charged:
+        if final:
             logger.warning("notification %s failed after its last attempt: %s", notification_id, error)
 
 
-async def _update(session: AsyncSession, ids: Sequence[uuid.UUID], **values: object) -> None:
-    # Only rows still pending: an admin's retry or another sender's record never goes backwards.
+async def _update(
+    session: AsyncSession, ids: Sequence[uuid.UUID], held: ColumnElement[bool], **values: object
+) -> None:
+    # Only rows still pending and still this claim's: an admin's retry, or the record of a sender
+    # that took them after this lease ran out, never goes backwards.
     await session.execute(
         update(Notification)
-        .where(Notification.id.in_(ids), Notification.status == PENDING)
+        .where(Notification.id.in_(ids), Notification.status == PENDING, held)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
 
 
-async def drain(database: Database, settings: Settings) -> int:
-    """Send what is due, batch after batch, until nothing is due (or the relay does not answer: the
-    caller waits before trying again); returns how many were sent."""
+RECORD_TRIES = 3
+RECORD_PAUSE_SECONDS = 0.5
+
+
+async def record_surely(
+    database: Database, settings: Settings, batch: list[Claimed], outcome: Outcome
+) -> None:
+    """`record`, tried again after a failure (it is idempotent): a batch the relay accepted but whose
+    record is lost would be sent again when the lease runs out."""
+    for attempt in range(1, RECORD_TRIES + 1):
+        try:
+            await record(database, settings, batch, outcome)
+            return
+        except Exception as exc:
+            if attempt == RECORD_TRIES:
+                raise
+            logger.warning("recording a batch failed (trying again): %s", describe(exc))
+            await asyncio.sleep(RECORD_PAUSE_SECONDS * attempt)
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What a drain came to: how many were sent, and why the relay could not be used, if it could not."""
+
+    sent: int
+    unreachable: str | None = None
+
+
+async def drain(database: Database, settings: Settings, stop: asyncio.Event | None = None) -> int:
+    """Send what is due (see `send_due`); returns how many were sent."""
+    return (await send_due(database, settings, stop)).sent
+
+
+async def send_due(database: Database, settings: Settings, stop: asyncio.Event | None = None) -> Drained:
+    """Send what is due, batch after batch, until nothing is due, `stop` is set, or the relay cannot
+    be used (the caller waits before trying again). Each batch's results are recorded even when the
+    send is cancelled (the record is shielded from the cancellation)."""
     sent = 0
-    while True:
+    while stop is None or not stop.is_set():
         batch = await claim(database, settings, settings.notification_batch_size)
         if not batch:
             break
-        outcome = await deliver(settings, batch)
-        await record(database, settings, batch, outcome)
+        outcome = Outcome()
+        try:
+            await deliver_into(settings, batch, outcome, stop)
+        finally:
+            await asyncio.shield(record_surely(database, settings, batch, outcome))
         sent += len(outcome.sent)
-        if not outcome.connected:
-            error = next(iter(outcome.failed.values()))
-            logger.warning(
-                "the SMTP relay %s:%s did not answer: %s", settings.smtp_host, settings.smtp_port, error
-            )
+        if outcome.unreachable is not None:
+            return Drained(sent, outcome.unreachable)
+        if not outcome.decided():  # nothing tried (stopped, or the lease too short to start one)
             break
-    return sent
+    return Drained(sent)
