@@ -288,7 +288,7 @@ async def possible_deciders(session: AsyncSession, kind: Kind, record: Decidable
     holds it (the COO, of no school, for a school with no headteacher)."""
     asking = await requester(session, record.person_id)
     route = route_for(kind, asking)
-    deciding = PersonRole.role.in_([r.value for r in route.deciders])
+    deciding: ColumnElement[bool] = PersonRole.role.in_([r.value for r in route.deciders])
     if route.same_school:
         deciding = and_(deciding, Person.school_id == asking.school_id)
     statement = (
