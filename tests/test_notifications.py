@@ -23,6 +23,7 @@ import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 from httpx import AsyncClient
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +51,7 @@ from tests.factories import Caller, assert_problem, days_from_today, make_person
 NOTIFICATIONS = "/api/v1/notifications"
 PROBITY = str(Path(sys.executable).parent / "probity")
 TRUSTEE = (GovernanceRole.TRUSTEE,)
+STAFF = (GovernanceRole.STAFF,)
 MakeCaller = Callable[..., Awaitable[Caller]]
 
 
@@ -830,6 +832,20 @@ class TestReminders:
             "Overdue: your declaration of interests was due on 31 December 2026"
         ] * 2
 
+    async def test_a_cycles_reminders_stop_once_a_later_cycle_for_its_roles_has_opened(
+        self, session: AsyncSession, fixed_clock: Callable[..., None]
+    ) -> None:
+        fixed_clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+        for _ in range(2):
+            await make_person(session, governance_roles=TRUSTEE)
+        await open_cycle(session, due_on=date(2026, 12, 31))
+        await open_cycle(session, due_on=date(2027, 3, 31), opens_on=date(2027, 1, 8), roles=STAFF)
+        await open_cycle(session, due_on=date(2027, 3, 31), opens_on=date(2027, 1, 15))
+        fixed_clock(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # two weeks overdue; a staff cycle is open
+        assert await reminders.send_reminders(session) == 2
+        fixed_clock(datetime(2027, 1, 21, 10, 0, tzinfo=UTC))  # three weeks: the next trustees' cycle is open
+        assert await reminders.send_reminders(session) == 0
+
     async def test_the_database_refuses_a_second_reminder_for_the_same_day(
         self, session: AsyncSession
     ) -> None:
@@ -1122,6 +1138,7 @@ class TestEmails:
         rendered = emails.render(
             NotificationKind.APPROVAL_REQUESTED,
             "subject",
+            trust_name="Hillside & Valley Trust",
             name="Ann <script>",
             requester="Bob & Co",
             asked="has asked",
@@ -1149,3 +1166,46 @@ class TestEmails:
                 to="a@trust.example", subject="Hello\r\nBcc: everyone@elsewhere.example", text="", html="",
                 message_id="<2@trust.example>", created_at=sent_at,
             )  # fmt: skip
+
+    def test_a_display_name_beyond_ascii_keeps_its_address(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        named = get_settings().model_copy(update={"mail_from": "Zoë's Trust <probity@trust.example>"})
+        monkeypatch.setattr(emails, "get_settings", lambda: named)
+        raw = emails.message(
+            to="a@trust.example", subject="Hello", text="Hi", html="<p>Hi</p>",
+            message_id="<3@trust.example>", created_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+        )  # fmt: skip
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        (sender_address,) = message["From"].addresses
+        assert (sender_address.display_name, sender_address.addr_spec) == (
+            "Zoë's Trust",
+            "probity@trust.example",
+        )
+        assert emails.envelope_sender() == "probity@trust.example"
+
+    @pytest.mark.parametrize(
+        "mail_from",
+        ["probity@trust.example, clerk@trust.example", "Probity <probity@trust.example>\r\nBcc: x@y.example",
+         "probity", ""],
+    )  # fmt: skip
+    def test_mail_from_must_be_one_address_on_one_line(self, mail_from: str) -> None:
+        with pytest.raises(ValidationError, match="PROBITY_MAIL_FROM"):
+            Settings(mail_from=mail_from)
+
+    def test_a_named_sender_is_accepted(self) -> None:
+        assert Settings(mail_from="Zoë's Trust <probity@trust.example>").mail_from.endswith(
+            "<probity@trust.example>"
+        )
+
+    async def test_the_email_names_the_trust_as_its_settings_do(
+        self, client: AsyncClient, caller: MakeCaller, session: AsyncSession
+    ) -> None:
+        clerk = await caller(Role.GOVERNANCE_ADMIN)
+        named = await client.patch(
+            "/api/v1/settings", headers=clerk.headers, json={"trust_name": "Hillside Learning Trust"}
+        )
+        assert named.status_code == 200, named.text
+        trustee = await make_person(session, governance_roles=TRUSTEE)
+        await open_cycle(session)
+        (notification,) = await outbox(session, person_id=trustee.id)
+        for body in (notification.text_body, notification.html_body):
+            assert "Hillside Learning Trust's register of" in body

@@ -3,6 +3,7 @@
 import ipaddress
 import logging
 import re
+from email.utils import getaddresses
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -133,6 +134,28 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"PROBITY_BASE_URL: {value!r} must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str) -> str:
+        """One address, optionally with a display name: it becomes the From header and SMTP's MAIL
+        FROM, where a second address or a line break would be a header of the writer's choosing."""
+        found = getaddresses([value])
+        if "\r" in value or "\n" in value or len(found) != 1 or "@" not in found[0][1]:
+            raise ValueError(
+                f"PROBITY_MAIL_FROM: {value!r} is not one address (e.g. Probity <probity@trust.example>)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_lease(self) -> "Settings":
+        # A sender starts no message within PROBITY_SMTP_TIMEOUT_SECONDS of its lease's end, so a
+        # lease not well above the timeout would send little or nothing.
+        if self.notification_lease_seconds < 4 * self.smtp_timeout_seconds:
+            raise ValueError(
+                "PROBITY_NOTIFICATION_LEASE_SECONDS must be at least 4 times PROBITY_SMTP_TIMEOUT_SECONDS"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,10 +38,10 @@ def _environment() -> Environment:
     )
 
 
-def render(kind: NotificationKind, subject: str, **context: Any) -> Email:
-    """The subject, the plain-text part and the HTML part of one email of this kind."""
-    settings = get_settings()
-    values = {**context, "subject": subject, "trust_name": settings.trust_name or "your trust"}
+def render(kind: NotificationKind, subject: str, *, trust_name: str, **context: Any) -> Email:
+    """The subject, the plain-text part and the HTML part of one email of this kind, from the trust
+    named (as set through the trust's settings; the caller reads it in its own transaction)."""
+    values = {**context, "subject": subject, "trust_name": trust_name or "your trust"}
     environment = _environment()
     text = environment.get_template(f"{kind.value}.txt").render(values)
     html = environment.get_template(f"{kind.value}.html").render(values)
@@ -71,13 +71,13 @@ def message(*, to: str, subject: str, text: str, html: str, message_id: str, cre
     it took over 2 ms a message here, most of the sender's own cost (bench/notifications.py)."""
     email = MIMEMultipart("alternative")
     for name, value in (
-        ("From", get_settings().mail_from), ("To", to), ("Subject", subject), ("Message-ID", message_id),
-        ("Date", format_datetime(created_at)),
+        ("To", to), ("Subject", subject), ("Message-ID", message_id), ("Date", format_datetime(created_at)),
         ("Auto-Submitted", "auto-generated"),  # RFC 3834: no out-of-office replies, please
     ):  # fmt: skip
         if "\r" in value or "\n" in value:
             raise ValueError(f"a line break in the {name} header")
         email[name] = value if value.isascii() else Header(value, "utf-8").encode()
+    email["From"] = sender()
     email.attach(_part(text, "plain"))
     email.attach(_part(html, "html"))
     return email.as_bytes()
@@ -86,6 +86,12 @@ def message(*, to: str, subject: str, text: str, html: str, message_id: str, cre
 def _part(body: str, subtype: str) -> MIMEText:
     # Plain ASCII travels as it is (7bit, readable in any mail log); anything else as UTF-8.
     return MIMEText(body, subtype, "us-ascii" if body.isascii() else "utf-8")
+
+
+def sender() -> str:
+    """The From header: PROBITY_MAIL_FROM's display name (encoded when beyond ASCII, never its
+    address) and its address."""
+    return formataddr(parseaddr(get_settings().mail_from), charset="utf-8")
 
 
 def envelope_sender() -> str:

@@ -1,7 +1,8 @@
 """Declaration reminders: 14 days and 3 days before a cycle is due, then every 7 days while it is
 overdue (7, 14, 21... days after its due date), to each active person in its scope who has not
 declared; at most one per person per cycle per day, however often it runs (a unique key, so two runs
-at once cannot both add one)."""
+at once cannot both add one). A cycle's reminders stop once a later cycle covering any of its
+governance roles has opened (otherwise the overdue ones would never end)."""
 
 from datetime import date
 
@@ -41,10 +42,19 @@ async def send_reminders(session: AsyncSession) -> int:
         .where(DeclarationCycle.opens_on <= today)
         .order_by(DeclarationCycle.due_on, DeclarationCycle.id)
     )
+    opened = list(cycles)
     added = 0
-    for cycle in [c for c in cycles if reminder_day(c.due_on, today)]:
-        added += await _remind(session, cycle, today)
+    for cycle in opened:
+        if reminder_day(cycle.due_on, today) and not superseded(cycle, opened):
+            added += await _remind(session, cycle, today)
     return added
+
+
+def superseded(cycle: DeclarationCycle, opened: list[DeclarationCycle]) -> bool:
+    """Whether a later cycle (a later opens_on, already open) covers any of this one's governance
+    roles: its people are asked to declare there, so this one's reminders stop."""
+    roles = set(cycle.governance_roles)
+    return any(later.opens_on > cycle.opens_on and roles & set(later.governance_roles) for later in opened)
 
 
 async def _remind(session: AsyncSession, cycle: DeclarationCycle, today: date) -> int:
@@ -62,7 +72,8 @@ async def _remind(session: AsyncSession, cycle: DeclarationCycle, today: date) -
         if overdue
         else f"Reminder: your declaration of interests is due on {emails.day(cycle.due_on)}"
     )
-    rows = notifications_service.rows_for(
+    rows = await notifications_service.rows_for(
+        session,
         NotificationKind.DECLARATION_REMINDER,
         subject,
         await notifications_service.recipients(session, people),

@@ -23,6 +23,7 @@ from app.notifications import emails
 from app.notifications.models import Notification
 from app.notifications.schemas import NotificationKind, NotificationStatus
 from app.people.models import Person
+from app.trust_settings import service as trust_settings_service
 
 # What each kind of record is called in an email, and what its requester did.
 NOUNS = {Kind.GIFT: "gift", Kind.HOSPITALITY: "hospitality request", Kind.PAID_WORK: "paid work disclosure"}
@@ -75,15 +76,26 @@ def row(kind: NotificationKind, to: Recipient, email: emails.Email) -> dict[str,
     }  # fmt: skip
 
 
-def rows_for(
+async def trust_name(session: AsyncSession) -> str:
+    """The trust's name as set through its settings (PROBITY_TRUST_NAME's until it is)."""
+    return trust_settings_service.trust_name_of(await trust_settings_service.current(session))
+
+
+async def rows_for(
+    session: AsyncSession,
     kind: NotificationKind,
     subject: str,
     people: Iterable[Recipient],
     reminder: dict[str, uuid.UUID | date] | None = None,
     **context: Any,
 ) -> list[dict[str, Any]]:
-    """One email of this kind to each person, addressed to them by name."""
-    rendered = (row(kind, to, emails.render(kind, subject, name=to.full_name, **context)) for to in people)
+    """One email of this kind to each person, addressed to them by name, from the trust as named in
+    the caller's transaction."""
+    trust = await trust_name(session)
+    rendered = (
+        row(kind, to, emails.render(kind, subject, trust_name=trust, name=to.full_name, **context))
+        for to in people
+    )
     return [{**r, **(reminder or {})} for r in rendered]
 
 
@@ -117,7 +129,8 @@ async def approval_requested(session: AsyncSession, kind: Kind, record: Decidabl
     subject = f"{requester}'s {NOUNS[kind]} waits for your decision"
     people = await recipients(session, deciders)
     link = emails.link(QUEUE_PATH)
-    rows = rows_for(
+    rows = await rows_for(
+        session,
         NotificationKind.APPROVAL_REQUESTED,
         subject,
         people,
@@ -134,7 +147,9 @@ async def decision_made(session: AsyncSession, kind: Kind, record: Decidable) ->
     subject = f"A decision on your {NOUNS[kind]}"
     link = emails.link(RECORD_PATHS[kind].format(id=record.id))
     people = await recipients(session, [record.person_id])
-    rows = rows_for(NotificationKind.DECISION_MADE, subject, people, noun=NOUNS[kind], link=link)
+    rows = await rows_for(
+        session, NotificationKind.DECISION_MADE, subject, people, noun=NOUNS[kind], link=link
+    )
     await store(session, rows)
     return len(rows)
 
@@ -145,7 +160,8 @@ async def cycle_opened(
     """Each person in the cycle's scope is told it is open and when it is due."""
     subject = f"Your declaration of interests is due by {emails.day(due_on)}"
     link = emails.link(CYCLE_PATH.format(id=cycle_id))
-    rows = rows_for(
+    rows = await rows_for(
+        session,
         NotificationKind.CYCLE_OPENED,
         subject,
         await recipients(session, people),
