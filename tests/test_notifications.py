@@ -1209,3 +1209,11 @@ class TestEmails:
         (notification,) = await outbox(session, person_id=trustee.id)
         for body in (notification.text_body, notification.html_body):
             assert "Hillside Learning Trust's register of" in body
+
+    def test_a_lease_too_short_for_the_relays_timeout_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="PROBITY_NOTIFICATION_LEASE_SECONDS"):
+            Settings(notification_lease_seconds=100, smtp_timeout_seconds=30)
+        assert (
+            Settings(notification_lease_seconds=120, smtp_timeout_seconds=30).notification_lease_seconds
+            == 120
+        )
