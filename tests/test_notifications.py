@@ -640,6 +640,36 @@ class TestStoppingAndLeases:
         rows = sorted((n.status, n.attempts) for n in await outbox(session))
         assert rows == [("pending", 0), ("pending", 0), ("sent", 1)]  # not sent again after the lease
 
+    async def test_a_cancellation_during_the_record_waits_for_it(
+        self,
+        session: AsyncSession,
+        fixed_clock: Callable[..., None],
+        monkeypatch: pytest.MonkeyPatch,
+        smtp: SmtpServer,
+        inbox: Inbox,
+    ) -> None:
+        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+        await make_person(session, governance_roles=TRUSTEE)
+        await open_cycle(session)
+        recording, proceed = asyncio.Event(), asyncio.Event()
+        record = sender.record
+
+        async def held_up(*args: Any) -> None:
+            recording.set()
+            await proceed.wait()
+            await record(*args)
+
+        monkeypatch.setattr(sender, "record", held_up)
+        sending = asyncio.create_task(sender.drain(InTestTransaction(session), smtp.settings()))  # type: ignore[arg-type]
+        await asyncio.wait_for(recording.wait(), timeout=10)
+        sending.cancel()  # serve's shutdown, after its 10 seconds
+        await asyncio.sleep(0)
+        proceed.set()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+        assert len(inbox.take()) == 1
+        assert [(n.status, n.attempts) for n in await outbox(session)] == [("sent", 1)]
+
     async def test_no_message_starts_that_the_lease_could_not_cover(
         self, session: AsyncSession, fixed_clock: Callable[..., None], smtp: SmtpServer, inbox: Inbox
     ) -> None:

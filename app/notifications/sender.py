@@ -251,7 +251,7 @@ async def record(database: Database, settings: Settings, batch: list[Claimed], o
             await _update(session, chunk, held, next_attempt_at=now, **why)
     for notification_id, error, final in charged:
         if final:
-            logger.warning("notification %s failed after its last attempt: %s", notification_id, error)
+            logger.warning("notification %s failed for good: %s", notification_id, error)
 
 
 async def _update(
@@ -287,6 +287,19 @@ async def record_surely(
             await asyncio.sleep(RECORD_PAUSE_SECONDS * attempt)
 
 
+async def _record_even_if_cancelled(
+    database: Database, settings: Settings, batch: list[Claimed], outcome: Outcome
+) -> None:
+    """Record the batch, shielded: a cancellation (serve's shutdown) arriving meanwhile waits for the
+    record to finish and then goes on, so what the relay accepted is never sent again."""
+    recording = asyncio.ensure_future(record_surely(database, settings, batch, outcome))
+    try:
+        await asyncio.shield(recording)
+    except asyncio.CancelledError:
+        await recording
+        raise
+
+
 @dataclass(frozen=True)
 class Drained:
     """What a drain came to: how many were sent, and why the relay could not be used, if it could not."""
@@ -313,7 +326,7 @@ async def send_due(database: Database, settings: Settings, stop: asyncio.Event |
         try:
             await deliver_into(settings, batch, outcome, stop)
         finally:
-            await asyncio.shield(record_surely(database, settings, batch, outcome))
+            await _record_even_if_cancelled(database, settings, batch, outcome)
         sent += len(outcome.sent)
         if outcome.unreachable is not None:
             return Drained(sent, outcome.unreachable)
