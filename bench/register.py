@@ -178,23 +178,35 @@ def seed(url: str, people: int, interests_each: int, unlisted: int, rng: random.
     person_rows.append(
         {**_person(people + unlisted, now, school_ids, rng), "id": admin_id, "full_name": "Bench Clerk"}
     )
-    engine = sqlalchemy.create_engine(sync_url(url))
-    try:
-        with engine.begin() as connection:
-            connection.execute(insert(School), schools)
-            connection.execute(insert(Person), person_rows)
-            connection.execute(
-                insert(PersonRole), [{"person_id": admin_id, "role": Role.GOVERNANCE_ADMIN.value}]
-            )
-            connection.execute(insert(Appointment), appointment_rows)
-            connection.execute(insert(Interest), interest_rows)
-    finally:
-        engine.dispose()
+    write_rows(url, schools, person_rows, admin_id, appointment_rows, interest_rows)
     listed_people = [
         (a["person_id"], a["id"], p["full_name"])
         for p, a in zip(person_rows, appointment_rows[:people], strict=False)
     ]
     return Seeded(admin_id, listed_people, people, unlisted, len(interest_rows))
+
+
+def write_rows(
+    url: str,
+    schools: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    admin_id: uuid.UUID,
+    appointments: list[dict[str, Any]],
+    interests: list[dict[str, Any]],
+) -> None:
+    """The rows, in one transaction; the person `admin_id` keeps the register (governance_admin)."""
+    engine = sqlalchemy.create_engine(sync_url(url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(School), schools)
+            connection.execute(insert(Person), people)
+            connection.execute(
+                insert(PersonRole), [{"person_id": admin_id, "role": Role.GOVERNANCE_ADMIN.value}]
+            )
+            connection.execute(insert(Appointment), appointments)
+            connection.execute(insert(Interest), interests)
+    finally:
+        engine.dispose()
 
 
 # ---------------------------------------------------------------- measuring

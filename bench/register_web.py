@@ -64,26 +64,22 @@ from typing import Any
 
 import httpx
 import sqlalchemy
-from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEvent
 from app.audit.service import Entry
-from app.auth.permissions import Role
 from app.auth.tokens import TokenService
 from app.cli import migrate
-from app.core.db import Database, create_engine, sync_url
+from app.core.db import Database, create_engine
 from app.core.settings import get_settings
-from app.interests.models import Interest
-from app.people.models import Appointment, Person, PersonRole, School
 from app.people.schools import school_key, slugify
 from app.register import http as register_http
 from bench.app_with_baseline import MEMORY_PATH, STATIC_DIR_VARIABLE, STATIC_PREFIX
 from bench.harness import bench_database, percentile, server
 from bench.me_vs_pk import Load, parse_wrk
-from bench.register import _appointment, _interest, _person
+from bench.register import _appointment, _interest, _person, write_rows
 
 TARGET_SCHOOL_BYTES = 100 * 1024
 TARGET_304_P95_MS = 5.0
@@ -186,18 +182,7 @@ def seed(
     person_rows.append(
         {**_person(len(places), now, school_ids, rng), "id": admin_id, "full_name": "Bench Clerk"}
     )
-    engine = sqlalchemy.create_engine(sync_url(url))
-    try:
-        with engine.begin() as connection:
-            connection.execute(insert(School), school_rows)
-            connection.execute(insert(Person), person_rows)
-            connection.execute(
-                insert(PersonRole), [{"person_id": admin_id, "role": Role.GOVERNANCE_ADMIN.value}]
-            )
-            connection.execute(insert(Appointment), appointment_rows)
-            connection.execute(insert(Interest), interest_rows)
-    finally:
-        engine.dispose()
+    write_rows(url, school_rows, person_rows, admin_id, appointment_rows, interest_rows)
     trail = 0
     if with_trail:
         made = (
