@@ -22,7 +22,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +44,7 @@ from app.notifications.models import Notification
 from app.notifications.schemas import NotificationKind
 from app.notifications.worker import Worker
 from app.people.governance import GovernanceRole
+from app.people.schemas import PersonRead
 from tests import dbutil
 from tests.conftest import TestTransactions
 from tests.factories import Caller, assert_problem, days_from_today, make_person, make_school, system_actor
@@ -53,6 +54,8 @@ PROBITY = str(Path(sys.executable).parent / "probity")
 TRUSTEE = (GovernanceRole.TRUSTEE,)
 STAFF = (GovernanceRole.STAFF,)
 MakeCaller = Callable[..., Awaitable[Caller]]
+# 9:00 on Monday 2 November 2026: where the sender's tests hold the clock.
+MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- a real SMTP server
@@ -163,6 +166,18 @@ def addressed(received: list[Received]) -> list[str]:
     return sorted(address for r in received for address in r.recipients)
 
 
+async def addressees(session: AsyncSession, smtp: SmtpServer, inbox: Inbox, *, sent: int) -> list[str]:
+    """Run the sender: it must send `sent` notifications; the addresses the server received, sorted."""
+    assert await deliver(session, smtp) == sent
+    return addressed(inbox.take())
+
+
+async def set_aside(session: AsyncSession, smtp: SmtpServer, inbox: Inbox) -> None:
+    """Send what is waiting and empty the inbox, for a test about what comes after."""
+    await deliver(session, smtp)
+    inbox.take()
+
+
 def parts(message: EmailMessage) -> tuple[str, str]:
     """The plain-text and HTML parts of a multipart/alternative message."""
     assert message.get_content_type() == "multipart/alternative"
@@ -198,6 +213,15 @@ async def ask_for_hospitality(client: AsyncClient, teacher: Caller) -> str:
     return str(response.json()["id"])
 
 
+async def submit_paid_work(client: AsyncClient, teacher: Caller) -> None:
+    response = await client.post(
+        "/api/v1/paid-work",
+        headers=teacher.headers,
+        json={"employer": "Evening College", "role": "Tutor", "hours_per_week": 4.5},
+    )
+    assert response.status_code == 201, response.text
+
+
 # ---------------------------------------------------------------- each kind, exactly its recipients
 
 
@@ -210,10 +234,9 @@ class TestApprovalRequested:
         teacher = await caller(full_name="Tess Teach")
         await ask_for_hospitality(client, teacher)
 
-        assert await deliver(session, smtp) == 3
-        received = inbox.take()
-        assert addressed(received) == sorted(d.person.email for d in deciders)
-        assert teacher.person.email not in addressed(received)
+        asked = await addressees(session, smtp, inbox, sent=3)
+        assert asked == sorted(d.person.email for d in deciders)
+        assert teacher.person.email not in asked
 
     async def test_the_email_names_the_requester_and_the_kind_and_nothing_private(
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
@@ -251,8 +274,7 @@ class TestApprovalRequested:
 
         big = await client.post("/api/v1/gifts", headers=teacher.headers, json={**gift, "value_gbp": "80.00"})
         assert big.status_code == 201 and big.json()["status"] == "pending_review", big.text
-        assert await deliver(session, smtp) == 2
-        assert addressed(inbox.take()) == sorted(d.person.email for d in deciders)
+        assert await addressees(session, smtp, inbox, sent=2) == sorted(d.person.email for d in deciders)
 
     async def test_paid_work_reaches_the_teachers_own_headteacher_and_no_other(
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
@@ -262,14 +284,8 @@ class TestApprovalRequested:
         await caller(Role.HEADTEACHER, school_id=riverside.id)
         await caller(Role.COO)  # the fallback, only for a school with no headteacher
         teacher = await caller(school_id=hillside.id)
-        response = await client.post(
-            "/api/v1/paid-work",
-            headers=teacher.headers,
-            json={"employer": "Evening College", "role": "Tutor", "hours_per_week": 4.5},
-        )
-        assert response.status_code == 201, response.text
-        assert await deliver(session, smtp) == 1
-        assert addressed(inbox.take()) == [head.person.email]
+        await submit_paid_work(client, teacher)
+        assert await addressees(session, smtp, inbox, sent=1) == [head.person.email]
 
     async def test_paid_work_at_a_school_with_no_headteacher_reaches_the_coo(
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
@@ -278,14 +294,8 @@ class TestApprovalRequested:
         await caller(Role.HEADTEACHER, school_id=hillside.id)  # no help to a Valley teacher
         coo = await caller(Role.COO)
         teacher = await caller(school_id=valley.id)
-        response = await client.post(
-            "/api/v1/paid-work",
-            headers=teacher.headers,
-            json={"employer": "Evening College", "role": "Tutor", "hours_per_week": 4.5},
-        )
-        assert response.status_code == 201, response.text
-        assert await deliver(session, smtp) == 1
-        assert addressed(inbox.take()) == [coo.person.email]
+        await submit_paid_work(client, teacher)
+        assert await addressees(session, smtp, inbox, sent=1) == [coo.person.email]
 
     async def test_the_ceos_own_request_reaches_the_chair_not_the_vice_chair_who_is_only_the_fallback(
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
@@ -295,8 +305,7 @@ class TestApprovalRequested:
         await caller(Role.COO)
         ceo = await caller(Role.CEO)
         await ask_for_hospitality(client, ceo)
-        assert await deliver(session, smtp) == 1
-        assert addressed(inbox.take()) == [chair.person.email]
+        assert await addressees(session, smtp, inbox, sent=1) == [chair.person.email]
 
     async def test_a_chair_with_an_interest_in_the_provider_is_not_asked_and_the_vice_chair_is(
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
@@ -317,8 +326,14 @@ class TestApprovalRequested:
                   "event_date": days_from_today(30)},
         )  # fmt: skip
         assert asked.status_code == 201 and "provider_conflict" in asked.json()["flags"], asked.text
-        assert await deliver(session, smtp) == 1
-        assert addressed(inbox.take()) == [vice.person.email]
+        assert await addressees(session, smtp, inbox, sent=1) == [vice.person.email]
+
+
+async def decide(client: AsyncClient, decider: Caller, request_id: str, **decision: str) -> Response:
+    """The decider's decision on a hospitality request; the test checks the answer."""
+    return await client.post(
+        f"/api/v1/hospitality-requests/{request_id}/decision", headers=decider.headers, json=decision
+    )
 
 
 class TestDecisionMade:
@@ -329,13 +344,10 @@ class TestDecisionMade:
         await caller(Role.CEO)
         teacher = await caller()
         request_id = await ask_for_hospitality(client, teacher)
-        await deliver(session, smtp)
-        inbox.take()
+        await set_aside(session, smtp, inbox)
 
-        decided = await client.post(
-            f"/api/v1/hospitality-requests/{request_id}/decision",
-            headers=coo.headers,
-            json={"decision": "approve", "note": "A corporate invitation: fine"},
+        decided = await decide(
+            client, coo, request_id, decision="approve", note="A corporate invitation: fine"
         )
         assert decided.status_code == 200, decided.text
         assert await deliver(session, smtp) == 1
@@ -354,13 +366,8 @@ class TestDecisionMade:
         hr = await caller(Role.HR_DIRECTOR)
         teacher = await caller()
         request_id = await ask_for_hospitality(client, teacher)
-        await deliver(session, smtp)
-        inbox.take()
-        refused = await client.post(
-            f"/api/v1/hospitality-requests/{request_id}/decision",
-            headers=hr.headers,
-            json={"decision": "approve"},
-        )
+        await set_aside(session, smtp, inbox)
+        refused = await decide(client, hr, request_id, decision="approve")
         assert_problem(refused, 404)  # HR does not see hospitality requests
         assert await deliver(session, smtp) == 0
         assert inbox.take() == []
@@ -439,15 +446,13 @@ class TestTheRelayDownThenBack:
         fixed_clock: Callable[..., None],
         inbox: Inbox,
     ) -> None:
-        start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-        fixed_clock(start)
+        fixed_clock(MONDAY)
         relay = SmtpServer()  # not started: nothing listens on its port
         clerk = await caller(Role.GOVERNANCE_ADMIN)
-        trustees = [await make_person(session, governance_roles=TRUSTEE) for _ in range(2)]
-        await open_cycle(session)
+        trustees = await trustees_in_a_cycle(session, 2)
 
         for minutes in range(0, 300, 60):  # hours of outage would otherwise use up every attempt
-            fixed_clock(start + timedelta(minutes=minutes))
+            fixed_clock(MONDAY + timedelta(minutes=minutes))
             assert await deliver(session, relay) == 0
             released = [(n.status, n.attempts, n.next_attempt_at) for n in await outbox(session)]
             assert released == [("pending", 0, clock.now())] * 2
@@ -478,24 +483,22 @@ class TestTheRelayDownThenBack:
         smtp: SmtpServer,
         inbox: Inbox,
     ) -> None:
-        start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-        fixed_clock(start)
+        fixed_clock(MONDAY)
         relay = SmtpServer()
         relay.inbox.refusal = "451 4.3.0 Try again later"
         clerk = await caller(Role.GOVERNANCE_ADMIN)
-        trustee = await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        (trustee,) = await trustees_in_a_cycle(session)
         relay.start()
         try:
             for seconds, attempts in ((0, 1), (30, 1), (60, 2), (180, 3)):  # each after its backoff
-                fixed_clock(start + timedelta(seconds=seconds))
+                fixed_clock(MONDAY + timedelta(seconds=seconds))
                 assert await deliver(session, relay) == 0
                 (notification,) = await outbox(session, person_id=trustee.id)
                 assert notification.attempts == attempts
         finally:
             relay.stop()
         assert notification.status == "failed" and "451" in (notification.last_error or "")
-        fixed_clock(start + timedelta(days=1))
+        fixed_clock(MONDAY + timedelta(days=1))
         assert await deliver(session, smtp) == 0  # failed: left alone
 
         failed = await client.get(NOTIFICATIONS, headers=clerk.headers, params={"status": "failed"})
@@ -514,17 +517,15 @@ class TestTheRelayDownThenBack:
         assert audited is not None and audited.actor_id == clerk.id
         assert audited.before is not None and audited.before["status"] == "failed"
 
-        assert await deliver(session, smtp) == 1
-        assert addressed(inbox.take()) == [trustee.email]
+        assert await addressees(session, smtp, inbox, sent=1) == [trustee.email]
 
     async def test_a_message_refused_for_good_fails_at_once_and_the_others_go(
         self, session: AsyncSession, fixed_clock: Callable[..., None], smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+        fixed_clock(MONDAY)
         relay = SmtpServer()
         relay.inbox.refusal = "554 5.7.1 Message rejected"
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
         relay.start()
         try:
             assert await deliver(session, relay) == 0
@@ -543,8 +544,7 @@ class TestTheRelayDownThenBack:
             )
         ]
         await notifications_service.store(session, rows)
-        assert await deliver(session, smtp) == 1
-        assert addressed(inbox.take()) == [fine.email]
+        assert await addressees(session, smtp, inbox, sent=1) == [fine.email]
         (unbuildable,) = await outbox(session, person_id=broken.id)
         assert (unbuildable.status, unbuildable.attempts) == ("failed", 1)
         assert "line break" in (unbuildable.last_error or "")
@@ -552,8 +552,7 @@ class TestTheRelayDownThenBack:
     async def test_with_starttls_on_a_relay_that_cannot_do_it_gets_nothing_in_clear(
         self, session: AsyncSession, smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        trustee = await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        (trustee,) = await trustees_in_a_cycle(session)
         assert await deliver(session, smtp, smtp_starttls=True) == 0
         assert inbox.take() == []
         (notification,) = await outbox(session, person_id=trustee.id)
@@ -563,18 +562,16 @@ class TestTheRelayDownThenBack:
     async def test_a_resend_after_a_crash_is_the_same_message(
         self, session: AsyncSession, fixed_clock: Callable[..., None], smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-        fixed_clock(start)
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        fixed_clock(MONDAY)
+        await trustees_in_a_cycle(session)
         database = InTestTransaction(session)
         settings = smtp.settings()
         batch = await sender.claim(database, settings, 10)  # type: ignore[arg-type]
         assert len(batch) == 1
         assert (await sender.deliver(settings, batch)).sent == [batch[0].id]  # ...and the sender dies here
-        fixed_clock(start + timedelta(seconds=settings.notification_lease_seconds - 1))
+        fixed_clock(MONDAY + timedelta(seconds=settings.notification_lease_seconds - 1))
         assert await deliver(session, smtp) == 0  # still within the dead sender's lease
-        fixed_clock(start + timedelta(seconds=settings.notification_lease_seconds + 1))
+        fixed_clock(MONDAY + timedelta(seconds=settings.notification_lease_seconds + 1))
         assert await deliver(session, smtp) == 1
         first, again = inbox.take()
         assert first.message["Message-ID"] == again.message["Message-ID"] == batch[0].message_id
@@ -582,18 +579,15 @@ class TestTheRelayDownThenBack:
 
 
 class TestStoppingAndLeases:
+    @pytest.fixture(autouse=True)
+    def from_monday(self, fixed_clock: Callable[..., None]) -> None:
+        """Each test here starts with the clock held at MONDAY; a test may move it on."""
+        fixed_clock(MONDAY)
+
     async def test_a_stop_mid_batch_records_what_was_sent_and_releases_the_rest(
-        self,
-        session: AsyncSession,
-        fixed_clock: Callable[..., None],
-        monkeypatch: pytest.MonkeyPatch,
-        smtp: SmtpServer,
-        inbox: Inbox,
+        self, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-        for _ in range(3):
-            await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session, 3)
         stop = asyncio.Event()
         sendmail = aiosmtplib.SMTP.sendmail
 
@@ -609,17 +603,9 @@ class TestStoppingAndLeases:
         assert rows == [("pending", 0, clock.now()), ("pending", 0, clock.now()), ("sent", 1, clock.now())]
 
     async def test_a_cancelled_send_still_records_what_the_relay_accepted(
-        self,
-        session: AsyncSession,
-        fixed_clock: Callable[..., None],
-        monkeypatch: pytest.MonkeyPatch,
-        smtp: SmtpServer,
-        inbox: Inbox,
+        self, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-        for _ in range(3):
-            await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session, 3)
         second_begun = asyncio.Event()
         sendmail, calls = aiosmtplib.SMTP.sendmail, []
 
@@ -641,16 +627,9 @@ class TestStoppingAndLeases:
         assert rows == [("pending", 0), ("pending", 0), ("sent", 1)]  # not sent again after the lease
 
     async def test_a_cancellation_during_the_record_waits_for_it(
-        self,
-        session: AsyncSession,
-        fixed_clock: Callable[..., None],
-        monkeypatch: pytest.MonkeyPatch,
-        smtp: SmtpServer,
-        inbox: Inbox,
+        self, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
         recording, proceed = asyncio.Event(), asyncio.Event()
         record = sender.record
 
@@ -673,14 +652,11 @@ class TestStoppingAndLeases:
     async def test_no_message_starts_that_the_lease_could_not_cover(
         self, session: AsyncSession, fixed_clock: Callable[..., None], smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-        fixed_clock(start)
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
         database, settings = InTestTransaction(session), smtp.settings()
         batch = await sender.claim(database, settings, 10)  # type: ignore[arg-type]
         late = settings.notification_lease_seconds - settings.smtp_timeout_seconds + 1
-        fixed_clock(start + timedelta(seconds=late))  # a relay slow to answer until now
+        fixed_clock(MONDAY + timedelta(seconds=late))  # a relay slow to answer until now
         outcome = await sender.deliver(settings, batch)
         await sender.record(database, settings, batch, outcome)  # type: ignore[arg-type]
         assert inbox.take() == []
@@ -690,13 +666,10 @@ class TestStoppingAndLeases:
     async def test_only_the_holder_of_a_claim_records_it(
         self, session: AsyncSession, fixed_clock: Callable[..., None], smtp: SmtpServer
     ) -> None:
-        start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-        fixed_clock(start)
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
         database, settings = InTestTransaction(session), smtp.settings()
         (stale,) = await sender.claim(database, settings, 10)  # type: ignore[arg-type]
-        fixed_clock(start + timedelta(seconds=settings.notification_lease_seconds + 1))
+        fixed_clock(MONDAY + timedelta(seconds=settings.notification_lease_seconds + 1))
         (current,) = await sender.claim(database, settings, 10)  # type: ignore[arg-type]
         assert stale.id == current.id
         await sender.record(database, settings, [stale], sender.Outcome(failed={stale.id: "late"}))  # type: ignore[arg-type]
@@ -707,17 +680,9 @@ class TestStoppingAndLeases:
         assert (row.status, row.attempts) == ("sent", 1)
 
     async def test_an_unforeseen_error_fails_that_message_only_and_the_rest_go_on_a_new_connection(
-        self,
-        session: AsyncSession,
-        fixed_clock: Callable[..., None],
-        monkeypatch: pytest.MonkeyPatch,
-        smtp: SmtpServer,
-        inbox: Inbox,
+        self, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-        for _ in range(3):
-            await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session, 3)
         sendmail, calls = aiosmtplib.SMTP.sendmail, []
 
         async def first_breaks(client: aiosmtplib.SMTP, *args: Any, **kwargs: Any) -> Any:
@@ -735,17 +700,9 @@ class TestStoppingAndLeases:
         ]  # fmt: skip
 
     async def test_a_message_that_cannot_be_built_for_any_reason_fails_and_never_stalls_the_batch(
-        self,
-        session: AsyncSession,
-        fixed_clock: Callable[..., None],
-        monkeypatch: pytest.MonkeyPatch,
-        smtp: SmtpServer,
-        inbox: Inbox,
+        self, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-        broken = await make_person(session, governance_roles=TRUSTEE)
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        broken, _ = await trustees_in_a_cycle(session, 2)
         build = sender.build
 
         def breaks_for_one(notification: sender.Claimed) -> bytes:
@@ -760,16 +717,9 @@ class TestStoppingAndLeases:
         assert (failed.status, failed.attempts) == ("failed", 1) and "KeyError" in (failed.last_error or "")
 
     async def test_a_failed_record_is_tried_again(
-        self,
-        session: AsyncSession,
-        fixed_clock: Callable[..., None],
-        monkeypatch: pytest.MonkeyPatch,
-        smtp: SmtpServer,
-        inbox: Inbox,
+        self, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer, inbox: Inbox
     ) -> None:
-        fixed_clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
         record, tries = sender.record, []
 
         async def fails_once(*args: Any) -> None:
@@ -805,6 +755,15 @@ async def open_cycle(
     return cycle.id
 
 
+async def trustees_in_a_cycle(
+    session: AsyncSession, count: int = 1, *, due_on: date | None = None
+) -> list[PersonRead]:
+    """`count` trustees, and a cycle for trustees opened for them (each is sent its cycle_opened email)."""
+    trustees = [await make_person(session, governance_roles=TRUSTEE) for _ in range(count)]
+    await open_cycle(session, due_on=due_on)
+    return trustees
+
+
 # ---------------------------------------------------------------- reminders
 
 
@@ -838,8 +797,7 @@ class TestReminders:
             json={"cycle_id": str(cycle_id), "nil_return": True, "code_of_conduct_accepted": True},
         )
         assert response.status_code == 201, response.text
-        await deliver(session, smtp)
-        inbox.take()  # the cycle_opened emails
+        await set_aside(session, smtp, inbox)  # the cycle_opened emails
 
         assert await reminders.send_reminders(session) == 2
         assert await reminders.send_reminders(session) == 0  # the same day: nobody twice
@@ -866,9 +824,7 @@ class TestReminders:
         self, session: AsyncSession, fixed_clock: Callable[..., None]
     ) -> None:
         fixed_clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
-        for _ in range(2):
-            await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session, due_on=date(2026, 12, 31))
+        await trustees_in_a_cycle(session, 2, due_on=date(2026, 12, 31))
         await open_cycle(session, due_on=date(2027, 3, 31), opens_on=date(2027, 1, 8), roles=STAFF)
         await open_cycle(session, due_on=date(2027, 3, 31), opens_on=date(2027, 1, 15))
         fixed_clock(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # two weeks overdue; a staff cycle is open
@@ -898,9 +854,7 @@ class TestReminders:
     ) -> None:
         fixed_clock(datetime(2026, 12, 28, 10, 0, tzinfo=UTC))  # 3 days before 31 December
         async with fresh_db.session(write=True) as session:
-            for _ in range(5):
-                await make_person(session, governance_roles=TRUSTEE)
-            await open_cycle(session, due_on=date(2026, 12, 31))
+            await trustees_in_a_cycle(session, 5, due_on=date(2026, 12, 31))
 
         async def run() -> int:
             async with fresh_db.session(write=True) as session:
@@ -925,9 +879,7 @@ class TestTwoSenders:
         first, second = (Database(create_engine_for(fresh_database)) for _ in range(2))
         try:
             async with first.session(write=True) as session:
-                for _ in range(40):
-                    await make_person(session, governance_roles=TRUSTEE)
-                await open_cycle(session)
+                await trustees_in_a_cycle(session, 40)
             settings = smtp.settings(notification_batch_size=5)
             sent = await asyncio.gather(sender.drain(first, settings), sender.drain(second, settings))
         finally:
@@ -949,9 +901,7 @@ class TestTwoSenders:
         first, second = (Database(create_engine_for(fresh_database)) for _ in range(2))
         try:
             async with first.session(write=True) as session:
-                for _ in range(6):
-                    await make_person(session, governance_roles=TRUSTEE)
-                await open_cycle(session)
+                await trustees_in_a_cycle(session, 6)
             settings = smtp.settings()
             async with first.session(write=True) as holding:  # a sender mid-claim: not committed yet
                 held = await sender.take(holding, settings, 4)
@@ -973,8 +923,7 @@ class TestWorker:
     async def test_with_no_smtp_host_notifications_wait_and_the_log_says_so_once(
         self, session: AsyncSession, caplog: pytest.LogCaptureFixture
     ) -> None:
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
         worker = Worker(InTestTransaction(session), get_settings().model_copy(update={"smtp_host": ""}))  # type: ignore[arg-type]
         with caplog.at_level(logging.WARNING, logger="probity.notifications"):
             assert await worker.step() == 0
@@ -1029,8 +978,7 @@ class TestWorker:
         smtp: SmtpServer,
         inbox: Inbox,
     ) -> None:
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
 
         async def broken(session: AsyncSession) -> int:
             raise RuntimeError("a reminder could not be rendered")
@@ -1046,8 +994,7 @@ class TestWorker:
     async def test_a_relay_out_of_reach_is_logged_once_and_its_return_once(
         self, session: AsyncSession, caplog: pytest.LogCaptureFixture
     ) -> None:
-        await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        await trustees_in_a_cycle(session)
         relay = SmtpServer()
         worker = Worker(InTestTransaction(session), relay.settings())  # type: ignore[arg-type]
         with caplog.at_level(logging.WARNING, logger="probity.notifications"):
@@ -1081,8 +1028,8 @@ class TestCommands:
         database = Database(create_engine_for(fresh_database))
         try:
             async with database.session(write=True) as session:
-                trustees = [(await make_person(session, governance_roles=TRUSTEE)).email for _ in range(2)]
-                await open_cycle(session, due_on=clock.today() + timedelta(days=14))
+                due_on = clock.today() + timedelta(days=14)
+                trustees = [t.email for t in await trustees_in_a_cycle(session, 2, due_on=due_on)]
         finally:
             await database.dispose()
         env = {
@@ -1120,8 +1067,7 @@ class TestListing:
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession
     ) -> None:
         auditor = await caller(Role.AUDITOR)
-        trustees = [await make_person(session, governance_roles=TRUSTEE) for _ in range(3)]
-        await open_cycle(session)
+        trustees = await trustees_in_a_cycle(session, 3)
         every = await client.get(NOTIFICATIONS, headers=auditor.headers, params={"kind": "cycle_opened"})
         assert every.status_code == 200, every.text
         assert every.json()["total"] == 3
@@ -1152,8 +1098,7 @@ class TestListing:
         self, client: AsyncClient, caller: MakeCaller, session: AsyncSession
     ) -> None:
         clerk = await caller(Role.GOVERNANCE_ADMIN)
-        trustee = await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        (trustee,) = await trustees_in_a_cycle(session)
         (pending,) = await outbox(session, person_id=trustee.id)
         assert_problem(await client.post(f"{NOTIFICATIONS}/{uuid.uuid4()}/retry", headers=clerk.headers), 404)
         assert_problem(await client.post(f"{NOTIFICATIONS}/{pending.id}/retry", headers=clerk.headers), 409)
@@ -1234,8 +1179,7 @@ class TestEmails:
             "/api/v1/settings", headers=clerk.headers, json={"trust_name": "Hillside Learning Trust"}
         )
         assert named.status_code == 200, named.text
-        trustee = await make_person(session, governance_roles=TRUSTEE)
-        await open_cycle(session)
+        (trustee,) = await trustees_in_a_cycle(session)
         (notification,) = await outbox(session, person_id=trustee.id)
         for body in (notification.text_body, notification.html_body):
             assert "Hillside Learning Trust's register of" in body
