@@ -519,7 +519,12 @@ class TestHtmlPage:
         tables = page.count("<table")
         assert tables >= 2 and page.count("<caption>") == tables
         header_cells = re.findall(r"<th\b[^>]*>", page)
-        assert header_cells and all(cell == '<th scope="col">' for cell in header_cells)
+        assert header_cells and all(cell == '<th role="columnheader" scope="col">' for cell in header_cells)
+        # At a phone's width rows are shown as cards: each cell names its column, and the roles keep
+        # the table a table to screen readers that drop it when its display changes.
+        cells = re.findall(r"<td\b[^>]*>", page)
+        assert cells and all(re.fullmatch(r'<td role="cell" data-label="[^"]+">', cell) for cell in cells)
+        assert page.count('<tr role="row">') == page.count("<tr")
         assert "@media print" in page
 
     async def test_names_are_html_escaped(self, client: AsyncClient, caller) -> None:

@@ -65,8 +65,12 @@ STYLE = "".join(
         "th{background:#eee}",
         ".none{font-style:italic}a{color:#0645ad}a:focus,input:focus,button:focus{outline:3px solid #fd0;",
         "outline-offset:2px}form.as-of{margin:1rem 0}input,button{font:inherit;padding:.25rem .5rem}",
-        "@media (max-width:40rem){body{padding:0 .5rem;margin:.75rem auto}th,td{padding:.25rem;",
-        "overflow-wrap:anywhere}}",
+        "@media (max-width:40rem){body{padding:0 .5rem;margin:.75rem auto}",
+        "table,caption,thead,tbody,tr,th,td{display:block}thead tr{position:absolute;width:1px;height:1px;",
+        "overflow:hidden;clip-path:inset(50%)}tr{border:1px solid #666;margin-bottom:.5rem}",
+        "td{border:0;border-bottom:1px solid #ddd;display:grid;grid-template-columns:8rem 1fr;gap:.5rem;",
+        "overflow-wrap:anywhere}td:last-child{border-bottom:0}td:empty{display:none}",
+        "td::before{content:attr(data-label);font-weight:600}}",
         "@media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}",
         "table,tr{break-inside:avoid}a{color:#000}}",
     )
@@ -193,15 +197,32 @@ def _cell(value: Any) -> str:
     return escape(text) if _NEEDS_ESCAPING.search(text) else text
 
 
+# At a phone's width a table of seven columns does not fit: each row is shown as a card, every cell
+# with its heading beside it (data-label). Display changes strip a table's meaning in some screen
+# readers (Safari's among them), so the roles are written out: it stays a table to them.
 @cache
 def _table_start(caption: str, headings: tuple[str, ...]) -> str:
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headings)
-    return f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>"
+    head = "".join(f'<th role="columnheader" scope="col">{escape(h)}</th>' for h in headings)
+    return (
+        f'<table role="table"><caption>{escape(caption)}</caption><thead role="rowgroup"><tr role="row">'
+        f'{head}</tr></thead><tbody role="rowgroup">'
+    )
+
+
+@cache
+def _cell_starts(headings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f'<td role="cell" data-label="{escape(h)}">' for h in headings)
 
 
 def _table(caption: str, headings: tuple[str, ...], rows: list[list[Any]]) -> str:
     """A data table with a caption and column header cells, for screen readers."""
-    body = "".join("<tr><td>" + "</td><td>".join(map(_cell, row)) + "</td></tr>" for row in rows)
+    starts = _cell_starts(headings)
+    body = "".join(
+        '<tr role="row">'
+        + "".join(f"{start}{_cell(value)}</td>" for start, value in zip(starts, row, strict=True))
+        + "</tr>"
+        for row in rows
+    )
     return f"{_table_start(caption, headings)}{body}</tbody></table>"
 
 
