@@ -430,12 +430,12 @@ async def measure_version_growth(url: str, more: tuple[int, ...]) -> list[tuple[
 
 async def version_plan(url: str) -> list[str]:
     """The database's plan for cache.version()'s statement (the same statement, built as it builds it)."""
-    from app.register.cache import _register_events
+    from app.register.service import register_events
 
     engine = create_engine(url=url)
     statement = (
         sqlalchemy.select(AuditEvent.seq, AuditEvent.hash)
-        .where(_register_events())
+        .where(register_events())
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     )

@@ -28,8 +28,6 @@ from app.register.http import Document, new_document
 from app.register.render import Form, with_items
 from app.register.service import PersonKey, PublishedPerson, Register, Site
 
-# The audited actions that can change what is published (service.REGISTER_ACTION_PREFIXES).
-REGISTER_ACTION_PREFIXES = service.REGISTER_ACTION_PREFIXES
 # Past this many changes since the last version (an import, a morning of data entry) one whole
 # rebuild is cheaper than finding and re-reading each person.
 MOST_EVENTS_APPLIED = 200
@@ -40,9 +38,6 @@ PAST_DAYS_KEPT = 8
 PAST_BUILD_WAIT_SECONDS = 10
 
 Version = tuple[int, str, date]
-
-
-_register_events = service.register_events
 
 
 Link = tuple[int, str]  # an audit event's seq and hash
@@ -152,17 +147,18 @@ async def rendered_page(
     total is everyone's). Joined from the kept fragments: never the whole parsed again."""
     published, form, whole = await _rendered(session, choice, as_of)
     pieces = published.fragments[form.name]
-    listed = list(_listed(published, form))
+    listed = list(_selected(published, form))
     page = b",".join(
         pieces[person] for person in listed[offset : offset + limit if limit is not None else None]
     )
     return Document(with_items(whole.body, page), whole.media_type, whole.modified_at)
 
 
-def _listed(published: _Published, form: Form) -> Iterable[PersonKey]:
+def _selected(published: _Published, form: Form) -> dict[PersonKey, PublishedPerson]:
+    """Whom this form lists, in the published order, each as it lists them."""
     if form.selects is None:
-        return published.people.keys()
-    return (key for key, person in published.people.items() if form.selects(person))
+        return published.people
+    return {key: view for key, person in published.people.items() if (view := form.selects(person))}
 
 
 def _kept(
@@ -180,8 +176,12 @@ async def _rendered(
 ) -> tuple[_Published, Form, Document]:
     key = await version(session)
     past = as_of is not None and as_of != key[2]
-    kept = _kept(_cache.past.get(as_of), (*key[:2], as_of), choice) if past and as_of else None
-    kept = kept or (None if past else _kept(_cache.published, key, choice))
+    if as_of is not None and past:
+        kept = _kept(_cache.past.get(as_of), (key[0], key[1], as_of), choice)
+        if kept is not None:
+            _cache.past.move_to_end(as_of)  # the days kept are the ones most recently asked for
+    else:
+        kept = _kept(_cache.published, key, choice)
     if kept is not None:
         return kept
     # After a change, concurrent readers wait for one update instead of each making their own; the
@@ -226,10 +226,7 @@ async def current(session: AsyncSession) -> Register:
 def _assemble(published: _Published, form: Form) -> Document:
     """The document from each person's fragment, rendering only those not rendered yet."""
     fragments = published.fragments.setdefault(form.name, {})
-    if form.selects is None:
-        people = published.people
-    else:
-        people = {key: view for key, person in published.people.items() if (view := form.selects(person))}
+    people = _selected(published, form)
     missing = [person for person in people if person not in fragments]
     rendered = form.people([people[person] for person in missing])
     fragments.update(zip(missing, rendered, strict=True))
@@ -372,7 +369,7 @@ async def _changed_people(session: AsyncSession, since: Version, key: Version) -
         await session.execute(
             select(AuditEvent.seq, AuditEvent.hash, AuditEvent.action, AuditEvent.entity_id)
             .add_columns(AuditEvent.before, AuditEvent.after)
-            .where(AuditEvent.seq >= since[0], AuditEvent.seq <= key[0], _register_events())
+            .where(AuditEvent.seq >= since[0], AuditEvent.seq <= key[0], service.register_events())
             .order_by(AuditEvent.seq)
             .limit(MOST_EVENTS_APPLIED + 2)
         )
