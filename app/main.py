@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.apidocs.router import router as apidocs_router
@@ -30,6 +31,7 @@ from app.health.router import router as health_router
 from app.hospitality import service as hospitality_service
 from app.hospitality.router import router as hospitality_router
 from app.interests import service as interests_service
+from app.interests.pages import router as interests_pages
 from app.interests.router import router as interests_router
 from app.notifications.router import router as notifications_router
 from app.notifications.worker import Worker
@@ -38,6 +40,8 @@ from app.paid_work.router import router as paid_work_router
 from app.people.router import router as people_router
 from app.register.router import router as register_router
 from app.trust_settings.router import router as trust_settings_router
+from app.web.pages import FormRejected
+from app.web.router import router as web_router
 
 API_VERSION = "0.1.0"
 # How long shutting down waits for the sender's message in flight (an SMTP conversation) to finish.
@@ -59,6 +63,8 @@ ROUTERS = (
     notifications_router,
     audit_router,
     apidocs_router,
+    web_router,
+    interests_pages,
 )
 
 
@@ -120,6 +126,7 @@ def create_app(settings: Settings | None = None, *, sender: bool = False) -> Fas
         app.include_router(router)
     wire_domains()
     install_error_handlers(app)
+    app.add_exception_handler(FormRejected, _form_rejected)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -137,6 +144,12 @@ def create_app(settings: Settings | None = None, *, sender: bool = False) -> Fas
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.openapi = lambda: _spec(app)  # type: ignore[method-assign]
     return app
+
+
+async def _form_rejected(_request: Request, exc: Exception) -> Response:
+    """A page's refused form, shown again (raised so that the request's transaction rolled back)."""
+    assert isinstance(exc, FormRejected)
+    return exc.response
 
 
 def _spec(app: FastAPI) -> dict[str, Any]:

@@ -41,6 +41,8 @@ from app.paid_work import service as paid_work_service
 from app.paid_work.schemas import PaidWorkCreate
 from app.people.governance import GovernanceRole
 from app.people.models import Appointment
+from app.web.pages import PageRoute
+from tests import web_matrix
 from tests.factories import DEFAULT_PASSWORD, Caller, make_person, make_school, system_actor
 
 PUBLIC = "public"  # no login at all
@@ -194,6 +196,16 @@ KEEPS_REGISTER: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", f"{HOSPITALITY}.csv"): HOSPITALITY_READERS,
 }
 
+# The web interface's pages, group by group (tests/web_matrix): the same tables.
+EXPECTED.update(web_matrix.PAGES)
+SEES_OTHERS.update(web_matrix.SEES_OTHERS)
+ACTS_ON_OTHERS.update(web_matrix.ACTS_ON_OTHERS)
+# What an admitted caller gets from a page when it is not a page (2xx) or a form taken (303).
+PAGE_STATUS: dict[tuple[str, str], int] = {
+    # The matrix's callers have no pre-session cookie: the sign-in form comes back refused.
+    ("POST", "/login"): 403,
+}
+
 ANONYMOUS = "anonymous"
 DECLARANT = "declarant"
 CALLERS: tuple[str, ...] = (ANONYMOUS, DECLARANT, *(role.value for role in Role))
@@ -299,6 +311,7 @@ BODIES: dict[tuple[str, str], tuple[str, Callable[[Records], dict[str, Any]]]] =
     ("PATCH", f"{RPTS}/{{rpt_id}}"): ("json", lambda r: {"dfe_reference": "DFE-RPT-1"}),
     ("POST", "/api/v1/notifications/{notification_id}/retry"): ("json", lambda r: {}),
 }
+BODIES.update(web_matrix.BODIES)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -513,7 +526,7 @@ async def call(
         meeting_check_id=records.meeting_check_id,
         rpt_id=records.rpt_id,
         notification_id=records.notification_id,
-        asset="swagger-ui.css",
+        asset="probity.css" if template.startswith("/static/") else "swagger-ui.css",
         slug=records.school_slug,
     )
     kwargs: dict[str, Any] = {"headers": headers}
@@ -537,11 +550,39 @@ async def headers_of(name: str, caller: Callable[..., Awaitable[Caller]]) -> dic
     return (await caller(Role(name), **trustee)).headers
 
 
-def assert_refused(response: Response, status: int) -> None:
+PAGE_PATHS = frozenset(
+    (method, context.path_format)
+    for context in api_routes()
+    if isinstance(context.original_route, PageRoute)
+    for method in context.methods
+)
+
+
+def assert_refused(response: Response, status: int, operation: tuple[str, str] | None = None) -> None:
+    """The API refuses with problem+json; a page sends a signed-out visitor to sign in, and shows
+    any other refusal as a page with its status."""
+    if operation in PAGE_PATHS:
+        if status == 401:
+            assert response.status_code == 303, response.text[:300]
+            assert response.headers["location"].startswith("/login?next="), response.headers["location"]
+            return
+        assert response.status_code == status, response.text[:300]
+        assert response.headers["content-type"].startswith("text/html")
+        return
     assert response.status_code == status, response.text[:300]
     assert response.headers["content-type"] == "application/problem+json"
     if status == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def assert_admitted(response: Response, operation: tuple[str, str]) -> None:
+    """Done: a 2xx, or for a page's form its 303 to the page that shows the outcome (never to sign in)."""
+    if operation in PAGE_STATUS:
+        assert response.status_code == PAGE_STATUS[operation], response.text[:300]
+    elif operation in PAGE_PATHS and response.status_code == 303:
+        assert not response.headers["location"].startswith("/login?next="), response.headers["location"]
+    else:
+        assert 200 <= response.status_code < 300, response.text[:300]
 
 
 def refused_by_policy(operation: tuple[str, str], who: str) -> bool:
@@ -567,15 +608,15 @@ class TestAuthorisationMatrix:
         response = await call(client, operation, records, await headers_of(who, caller))
         allowed = EXPECTED[operation]
         if who == ANONYMOUS and allowed != PUBLIC:
-            assert_refused(response, 401)
+            assert_refused(response, 401, operation)
         elif who not in allowed_callers(allowed):
-            assert_refused(response, 403)
+            assert_refused(response, 403, operation)
         elif operation in SEES_OTHERS and (who == DECLARANT or Role(who) not in SEES_OTHERS[operation]):
-            assert_refused(response, 404)
+            assert_refused(response, 404, operation)
         elif refused_by_policy(operation, who):
-            assert_refused(response, 403)
+            assert_refused(response, 403, operation)
         else:
-            assert 200 <= response.status_code < 300, response.text[:300]
+            assert_admitted(response, operation)
 
 
 REFUSED_WRITES = sorted(
@@ -601,4 +642,4 @@ class TestAuthorisationBeforeValidation:
     ) -> None:
         headers = await headers_of(who, caller)
         response = await call(client, operation, records, headers, body={"status": "approved", "x": [1e308]})
-        assert_refused(response, 401 if who == ANONYMOUS else 403)
+        assert_refused(response, 401 if who == ANONYMOUS else 403, operation)

@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import cookies
 from app.auth.actor import Actor
 from app.auth.passwords import Passwords
 from app.auth.permissions import Permission, Role, permissions_of
@@ -81,13 +82,18 @@ async def load_actor(session: AsyncSession, subject: TokenSubject) -> Actor | No
     )
 
 
-async def current_actor(transactions: Transactions, token: Annotated[str | None, Depends(_bearer)]) -> Actor:
-    """The person the bearer token names; a deactivated person's token stops working at once.
+async def current_actor(
+    request: Request, transactions: Transactions, bearer: Annotated[str | None, Depends(_bearer)]
+) -> Actor:
+    """The person the bearer token (or, for the web interface, the session cookie carrying the same
+    token) names; a deactivated person's token stops working at once. A change asked for with the
+    cookie must carry the session's CSRF token (app.auth.cookies).
 
     Read in a transaction of its own, ended before the handler runs: on SQLite the request's own
     write transaction then takes the write lock only at the handler's first statement, after any
     slow work (hashing a new password, parsing an upload) the handler does first.
     """
+    token = bearer or cookies.session_token(request)
     if not token:
         raise Unauthorized("Sign in first: send an Authorization: Bearer token")
     subject = get_token_service().subject(token)
@@ -95,7 +101,14 @@ async def current_actor(transactions: Transactions, token: Annotated[str | None,
         actor = await load_actor(session, subject)
     if actor is None:
         raise Unauthorized("Invalid or expired token")
+    if not bearer and request.method not in cookies.SAFE_METHODS:
+        await _ensure_csrf(request, token)
     return actor
+
+
+async def _ensure_csrf(request: Request, session_token: str) -> None:
+    if not cookies.csrf_valid(session_token, await cookies.sent_csrf_token(request)):
+        raise Forbidden("This form has expired or did not come from Probity: reload the page and try again")
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[Actor | None]]:

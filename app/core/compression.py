@@ -5,7 +5,8 @@ must not. Compression leaks the length of a body, and a body that mixes a secret
 attacker chooses can be read a byte at a time from the lengths (BREACH). So a response that
 carries a credential is never compressed:
 
-- `POST /api/v1/auth/token` answers with a bearer token.
+- `POST /api/v1/auth/token` answers with a bearer token, and `/login` (the web interface's
+  sign-in) sets it as a cookie beside a CSRF token.
 
 - Nothing asked for with a cookie is compressed: a browser adds cookies by itself to the requests
   another site makes it send, which is what the attack needs, and a page of a cookie session (the
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette_compress import CompressMiddleware, add_compress_type
 
 # Bodies that carry a credential: sent as they are.
-NEVER_COMPRESSED = frozenset({"/api/v1/auth/token"})
+NEVER_COMPRESSED = frozenset({"/api/v1/auth/token", "/login"})
 # The published register compresses its own cached pages once per version (app.register.http).
 SELF_COMPRESSED = frozenset({"/register", "/api/v1/public/register", "/api/v1/public/register.csv"})
 SELF_COMPRESSED_UNDER = "/register/"  # the schools' pages

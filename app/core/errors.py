@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sqlalchemy_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.routing import compile_path
 
 logger = logging.getLogger("probity")
@@ -159,13 +160,30 @@ def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def _page(
+    request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> Response | None:
+    """A page of the web interface answers its errors as a page (its route says how); None for the API."""
+    error_page = getattr(request.scope.get("route"), "error_page", None)
+    if error_page is None:
+        return None
+    answer: Response = error_page(request, status, detail, dict(headers or {}))
+    return answer
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    if (page := _page(request, exc.status, exc.detail, exc.headers)) is not None:
+        return page
     return problem(exc.status, exc.detail, code=exc.code, errors=exc.errors, headers=exc.headers)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    # A page's forms are read by the page itself; what reaches here is an address that names no
+    # record (a malformed id), so a person is told the page does not exist.
+    if (page := _page(request, 404, "There is no such page")) is not None:
+        return page
     raw = exc.errors()
     detail = "The request is not valid"
     if len(raw) > MAX_LISTED_ERRORS:
@@ -186,10 +204,12 @@ def _allowed_methods(request: Request, named: str) -> str:
     return ", ".join(sorted(methods))
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     headers = dict(exc.headers or {})
+    if (page := _page(request, exc.status_code, detail, headers)) is not None:
+        return page
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
     if exc.status_code == 400:
@@ -209,18 +229,22 @@ def internal_error() -> JSONResponse:
     return problem(500, "The server could not complete the request", code="internal-error")
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> Response:
     unavailable = database_unavailable(exc)
     if unavailable is None:
         return await _unexpected_error(request, exc)
     logger.warning(
         "database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__
     )
+    if (page := _page(request, 503, unavailable.detail, unavailable.headers)) is not None:
+        return page
     return problem(503, unavailable.detail, code=unavailable.code, headers=unavailable.headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if (page := _page(request, 500, "Something went wrong on our side; nothing was changed")) is not None:
+        return page
     return internal_error()
 
 

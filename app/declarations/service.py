@@ -92,6 +92,24 @@ async def undeclared(session: AsyncSession, cycle: DeclarationCycle) -> list[uui
     )
 
 
+async def due_from(session: AsyncSession, person_id: uuid.UUID) -> list[DeclarationCycle]:
+    """The open cycles this person is in scope of and has not declared in, soonest due first."""
+    declared = select(Declaration.cycle_id).where(Declaration.person_id == person_id)
+    cycles = await session.scalars(
+        select(DeclarationCycle)
+        .where(DeclarationCycle.opens_on <= clock.today(), DeclarationCycle.id.not_in(declared))
+        .order_by(DeclarationCycle.due_on, DeclarationCycle.id)
+    )
+    held = set(
+        await session.scalars(
+            select(Appointment.governance_role).where(
+                Appointment.person_id == person_id, appointment_open_on(clock.today())
+            )
+        )
+    )
+    return [cycle for cycle in cycles if held & set(cycle.governance_roles)]
+
+
 async def status(
     session: AsyncSession, cycle_id: uuid.UUID, wanted: DeclarationState | None
 ) -> list[CycleStatusItem]:

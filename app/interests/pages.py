@@ -1,0 +1,155 @@
+"""My interests, in the web interface: the list, the form to add one, and ending one."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Request
+from pydantic import ValidationError
+from starlette.responses import HTMLResponse, Response
+
+from app.auth.dependencies import InterestsDeclarant
+from app.core.deps import Session
+from app.core.errors import DomainError
+from app.core.schemas import PageParams
+from app.interests import service
+from app.interests.schemas import Holder, InterestCategory, InterestCreate, InterestEnd
+from app.web import pages
+
+router = pages.page_router()
+
+LIST = "interests/list.html"
+FORM = "interests/new.html"
+# The form's words for the schema's fields, so that a refusal reads as the form does.
+LABELS = {
+    "category": "Kind of interest",
+    "holder": "Whose interest",
+    "holder_name": "Their name",
+    "relationship": "Their relationship to you",
+    "organisation_name": "Organisation",
+    "company_number": "Company number",
+    "charity_number": "Charity number",
+    "description": "Description",
+    "financial": "Financial interest",
+    "direct": "Direct interest",
+    "start_date": "Start date",
+    "end_date": "End date",
+    "private": "Keep the description private",
+}
+CATEGORY_WORDS = {
+    "directorship": "Directorship of a company",
+    "shareholding": "Shares in a company",
+    "employment": "Employment or paid work",
+    "partnership": "Partnership in a firm",
+    "trusteeship": "Trustee of a charity or public body",
+    "governance_role": "Governor or trustee of another school or trust",
+    "contract": "Contract with, or supplier to, the trust",
+    "land_property": "Land or property",
+    "membership": "Membership of a professional body, party or union",
+    "relationship": "Close relationship with staff, trustees, governors or parents",
+    "other": "Something else",
+}
+HOLDER_WORDS = {
+    "self": "Mine",
+    "spouse_partner": "My spouse or partner's",
+    "family_member": "A family member's",
+    "close_associate": "A close associate's",
+}
+DONE = {"added": "Your interest has been added.", "ended": "The interest has been ended."}
+
+
+def _form_context() -> dict[str, object]:
+    return {
+        "categories": [(c.value, CATEGORY_WORDS[c.value]) for c in InterestCategory],
+        "holders": [(h.value, HOLDER_WORDS[h.value]) for h in Holder],
+        "category_words": CATEGORY_WORDS,
+        "holder_words": HOLDER_WORDS,
+    }
+
+
+@router.get("/interests", response_class=HTMLResponse)
+async def my_interests(
+    actor: InterestsDeclarant,
+    request: Request,
+    session: Session,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    """The interests I have declared: open ones first, then those ended."""
+    rows, _ = await service.list_interests(
+        session, actor, service.InterestFilter(person_id=actor.id), PageParams(limit=200)
+    )
+    return await pages.page(
+        request,
+        session,
+        actor,
+        LIST,
+        title="My interests",
+        open_interests=[i for i in rows if i.end_date is None],
+        ended_interests=[i for i in rows if i.end_date is not None],
+        notice=DONE.get(done or ""),
+        **_form_context(),
+    )
+
+
+@router.get("/interests/new", response_class=HTMLResponse)
+async def new_interest(actor: InterestsDeclarant, request: Request, session: Session) -> HTMLResponse:
+    """The form to declare an interest: mine, or my family's or close associates'."""
+    return await pages.page(
+        request, session, actor, FORM, title="Add an interest", values={"holder": "self"}, **_form_context()
+    )
+
+
+@router.post("/interests/new")
+async def add_interest(actor: InterestsDeclarant, request: Request, session: Session) -> Response:
+    """Declares the interest through the same service as the API; a refusal shows the form again."""
+    values = pages.text_values(await pages.form_values(request))
+    try:
+        data = pages.parse(
+            InterestCreate,
+            {**pages.typed(values, booleans=("financial", "direct", "private")), "person_id": None},
+        )
+        await service.create(session, actor, data)
+    except (ValidationError, DomainError) as error:
+        raise pages.rejected(
+            request,
+            FORM,
+            error,
+            actor=actor,
+            trust=await pages.trust_name(session),
+            values=values,
+            labels=LABELS,
+            title="Add an interest",
+            **_form_context(),
+        ) from None
+    return pages.see_other("/interests", done="added")
+
+
+@router.post("/interests/{interest_id}/end")
+async def end_interest(
+    actor: InterestsDeclarant, request: Request, session: Session, interest_id: uuid.UUID
+) -> Response:
+    """Ends the interest today, or on the day given (never deleted: the register keeps its history)."""
+    values = pages.text_values(await pages.form_values(request))
+    try:
+        ending = pages.parse(InterestEnd, pages.typed(values))
+        await service.end(session, actor, interest_id, ending.end_date)
+    except (ValidationError, DomainError) as error:
+        if isinstance(error, DomainError) and error.status in (403, 404):
+            raise
+        rows, _ = await service.list_interests(
+            session, actor, service.InterestFilter(person_id=actor.id), PageParams(limit=200)
+        )
+        raise pages.rejected(
+            request,
+            LIST,
+            error,
+            actor=actor,
+            trust=await pages.trust_name(session),
+            values=values,
+            labels=LABELS,
+            title="My interests",
+            open_interests=[i for i in rows if i.end_date is None],
+            ended_interests=[i for i in rows if i.end_date is not None],
+            notice=None,
+            **_form_context(),
+        ) from None
+    return pages.see_other("/interests", done="ended")
