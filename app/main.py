@@ -31,7 +31,6 @@ from app.health.router import router as health_router
 from app.hospitality import service as hospitality_service
 from app.hospitality.router import router as hospitality_router
 from app.interests import service as interests_service
-from app.interests.pages import router as interests_pages
 from app.interests.router import router as interests_router
 from app.notifications.router import router as notifications_router
 from app.notifications.worker import Worker
@@ -42,6 +41,16 @@ from app.register.router import router as register_router
 from app.trust_settings.router import router as trust_settings_router
 from app.web.pages import FormRejected
 from app.web.router import router as web_router
+
+from app.approvals import pages as approvals_pages  # isort: skip
+from app.conflicts import pages as conflicts_pages  # isort: skip
+from app.declarations import cycle_pages, pages as declarations_pages  # isort: skip
+from app.gifts import pages as gifts_pages  # isort: skip
+from app.hospitality import pages as hospitality_pages  # isort: skip
+from app.interests import pages as interests_pages  # isort: skip
+from app.paid_work import pages as paid_work_pages  # isort: skip
+from app.people import pages as people_pages  # isort: skip
+from app.trust_settings import pages as trust_settings_pages  # isort: skip
 
 API_VERSION = "0.1.0"
 # How long shutting down waits for the sender's message in flight (an SMTP conversation) to finish.
@@ -64,7 +73,16 @@ ROUTERS = (
     audit_router,
     apidocs_router,
     web_router,
-    interests_pages,
+    interests_pages.router,
+    declarations_pages.router,
+    gifts_pages.router,
+    hospitality_pages.router,
+    paid_work_pages.router,
+    approvals_pages.router,
+    conflicts_pages.router,
+    people_pages.router,
+    cycle_pages.router,
+    trust_settings_pages.router,
 )
 
 
