@@ -254,7 +254,7 @@ class TestApprovalRequested:
         assert message["Message-ID"] == stored.message_id
         for part in (text, html):
             assert "Tess Teach" in part and "hospitality" in part
-            assert f"{get_settings().base_url}/api/v1/approvals/pending" in part
+            assert f"{get_settings().base_url}/approvals" in part  # the decider's page
             for private in ("Pat Provider", "Acme", "dinner", "60", "catering"):
                 assert private not in part
 
@@ -355,7 +355,7 @@ class TestDecisionMade:
         assert received.recipients == (teacher.person.email,)
         assert received.message["Subject"] == "A decision on your hospitality request"
         text, html = parts(received.message)
-        link = f"{get_settings().base_url}/api/v1/hospitality-requests/{request_id}"
+        link = f"{get_settings().base_url}/hospitality#record-{request_id}"  # the requester's page
         assert link in text and link in html
         assert "corporate invitation" not in text + html  # the note stays in Probity
 

@@ -34,13 +34,14 @@ ASKED = {
 }
 # Where the person acts. The web interface for signed-in people is not built yet, so the links
 # name the API's own paths for the queue and the records (docs/notifications.md says so).
+# Links go to the web interface's pages, where the person acts (signing in first if they must).
 RECORD_PATHS = {
-    Kind.GIFT: "/api/v1/gifts/{id}",
-    Kind.HOSPITALITY: "/api/v1/hospitality-requests/{id}",
-    Kind.PAID_WORK: "/api/v1/paid-work/{id}",
+    Kind.GIFT: "/gifts#record-{id}",
+    Kind.HOSPITALITY: "/hospitality#record-{id}",
+    Kind.PAID_WORK: "/paid-work#record-{id}",
 }
-QUEUE_PATH = "/api/v1/approvals/pending"
-CYCLE_PATH = "/api/v1/declaration-cycles/{id}"
+QUEUE_PATH = "/approvals"
+CYCLE_PATH = "/declarations/{id}"
 
 
 @dataclass(frozen=True)
