@@ -26,6 +26,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from app.approvals import policy
 from app.auth import cookies
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role
@@ -303,6 +304,20 @@ def local_path(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
         return default
     return target
+
+
+def deciders(kind: policy.Kind, actor: Actor) -> str:
+    """Who decides this person's requests of a kind, in words, as the approval policy routes them
+    (leaving out the person's own roles: nobody decides their own)."""
+    route = policy.route_for(kind, policy.Requester(actor.id, actor.school_id, actor.roles))
+
+    def either(roles: frozenset[Role]) -> str:
+        names = [name for role, name in policy.ROLE_NAMES.items() if role in roles]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+    deciding = either(route.deciders - actor.roles or route.deciders)
+    words = deciding + (" of your school" if route.same_school else "")
+    return words + (f" (or {either(route.fallback)} when {deciding} cannot)" if route.fallback else "")
 
 
 def options(values: Sequence[object]) -> list[tuple[str, str]]:
