@@ -214,12 +214,17 @@ def uploaded(form: FormData, name: str) -> UploadFile | None:
 _PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
-def typed(values: Mapping[str, str], *, booleans: Sequence[str] = ()) -> dict[str, Any]:
-    """A form's text as an input schema reads it: a field left empty is not given, and the named
-    yes/no fields ("true", "false") are booleans (the schemas are strict: "yes" is not True)."""
+def typed(
+    values: Mapping[str, str], *, booleans: Sequence[str] = (), amounts: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A form's text as an input schema reads it: a field left empty is not given, the named yes/no
+    fields ("true", "false") are booleans (the schemas are strict: "yes" is not True), and the named
+    sums of money are read as people type them ("£1,200.50" is "1200.50")."""
     data: dict[str, Any] = {}
     for name, value in values.items():
         value = value.strip()
+        if name in amounts:
+            value = value.removeprefix("£").replace(",", "").strip()
         if not value:
             continue
         data[name] = {"true": True, "false": False}.get(value, value) if name in booleans else value
