@@ -20,11 +20,12 @@ from typing import Any, TypeVar
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, ViewportSize
+from playwright.sync_api import Page, ViewportSize, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database, create_engine
 from app.main import wire_domains
+from tests.factories import DEFAULT_PASSWORD
 from tests.pgcluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,3 +234,12 @@ def screenshot(page: Page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
     return path
+
+
+def sign_in(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    """Signs in through the sign-in form, as a person does, and waits for their first page."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as")).to_be_visible()
