@@ -53,17 +53,27 @@ async def home(actor: SignedIn, request: Request, session: Session) -> HTMLRespo
 async def login_form(
     _: Public,
     request: Request,
+    transactions: Transactions,
     next: Annotated[str | None, Query(max_length=2000)] = None,
     notice: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     """The sign-in form; someone already signed in goes on to where they were going."""
     if cookies.session_token(request) and notice is None:
         return RedirectResponse(pages.local_path(next), status_code=303)
-    return _login_page(request, next=pages.local_path(next), notice=NOTICES.get(notice or ""))
+    return _login_page(
+        request, await _trust(transactions), next=pages.local_path(next), notice=NOTICES.get(notice or "")
+    )
+
+
+async def _trust(transactions: Transactions) -> str:
+    """The trust's name for the sign-in page's header and title (no session is open before sign-in)."""
+    async with transactions.session(write=False) as session:
+        return await pages.trust_name(session)
 
 
 def _login_page(
     request: Request,
+    trust: str,
     *,
     next: str,
     notice: str | None = None,
@@ -78,6 +88,7 @@ def _login_page(
         request,
         "login.html",
         actor=None,
+        trust=trust,
         title="Sign in",
         status=status,
         headers=headers,
@@ -95,6 +106,7 @@ def _login_page(
 async def login(_: Public, request: Request, transactions: Transactions) -> Response:
     """The API's login (the same throttling and audit), then the token in an HttpOnly cookie."""
     form = await request.form()
+    trust = await _trust(transactions)
     username, password, target = (str(form.get(name) or "") for name in ("username", "password", "next"))
     target = pages.local_path(target)
     values = {"username": username[:320]}
@@ -102,14 +114,14 @@ async def login(_: Public, request: Request, transactions: Transactions) -> Resp
         request.cookies.get(cookies.PRE_SESSION_COOKIE), str(form.get("csrf_token") or "")
     ):
         errors = {"": "The sign-in form had expired. Please sign in again."}
-        return _login_page(request, next=target, status=403, errors=errors, values=values)
+        return _login_page(request, trust, next=target, status=403, errors=errors, values=values)
     if not username or not password:
         errors = {
             name: f"Enter your {label}"
             for name, label in (("username", "email address"), ("password", "password"))
             if not form.get(name)
         }
-        return _login_page(request, next=target, status=422, errors=errors, values=values)
+        return _login_page(request, trust, next=target, status=422, errors=errors, values=values)
     client = request.client.host if request.client else None
     outcome = await auth_service.login(transactions, username[:320], password[:1024], client)
     if outcome.refusal is not None:
@@ -121,6 +133,7 @@ async def login(_: Public, request: Request, transactions: Transactions) -> Resp
         )
         return _login_page(
             request,
+            trust,
             next=target,
             status=outcome.refusal.status,
             errors={"": message},
