@@ -259,7 +259,8 @@ def _field_errors(error: ValidationError | DomainError) -> dict[str, str]:
     for item in error.errors or ():
         loc = [str(part) for part in item.get("loc", ()) if part != "body"]
         found.setdefault(loc[0] if loc else "", str(item.get("msg", error.detail)))
-    found.setdefault("", error.detail)
+    if not found:  # a refusal about a field is shown there (and in the summary), not twice
+        found[""] = error.detail
     return found
 
 
@@ -277,11 +278,18 @@ def rejected(
     trust: str,
     values: Mapping[str, str],
     labels: Mapping[str, str] | None = None,
+    missing: Mapping[str, str] | None = None,
     **context: Any,
 ) -> FormRejected:
-    """The form again, its input kept, each problem beside its field; 422 unless the service said."""
+    """The form again, its input kept, each problem beside its field; 422 unless the service said.
+    `missing` says, by field, what to ask for when a field the form needs was left empty ("Choose
+    whether you accepted it" rather than the schema's "Field required")."""
     status = error.status if isinstance(error, DomainError) else 422
     headers = error.headers if isinstance(error, DomainError) else None
+    errors = field_errors(error, labels)
+    errors.update(
+        {name: words for name, words in (missing or {}).items() if name in errors and not values.get(name)}
+    )
     response = render(
         request,
         template,
@@ -289,7 +297,7 @@ def rejected(
         trust=trust,
         status=status,
         headers=headers,
-        errors=field_errors(error, labels),
+        errors=errors,
         values=dict(values),
         labels=dict(labels or {}),
         **context,
