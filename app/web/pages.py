@@ -278,7 +278,8 @@ def rejected(
     trust: str,
     values: Mapping[str, str],
     labels: Mapping[str, str] | None = None,
-    missing: Mapping[str, str] | None = None,
+    # Any, not Mapping[str, str] | None: pages splat their context (a dict[str, object]) beside it.
+    missing: Any = None,
     **context: Any,
 ) -> FormRejected:
     """The form again, its input kept, each problem beside its field; 422 unless the service said.
