@@ -30,6 +30,7 @@ from app.approvals import policy
 from app.auth import cookies
 from app.auth.actor import Actor
 from app.auth.permissions import Permission, Role
+from app.core import clock
 from app.core.errors import DomainError
 from app.trust_settings import service as trust_settings
 
@@ -116,10 +117,11 @@ def day(value: date | datetime | None) -> str:
 
 
 def moment(value: datetime | None) -> str:
-    """A time as people write it: 31 December 2026 at 14:05."""
+    """A time as people write it, on the trust's clock: 31 December 2026 at 14:05."""
     if value is None:
         return ""
-    return f"{day(value)} at {value:%H:%M}"
+    local = value.astimezone(clock.trust_zone()) if value.tzinfo is not None else value
+    return f"{day(local)} at {local:%H:%M}"
 
 
 def pounds(value: Decimal | int | float | str | None) -> str:
@@ -232,8 +234,12 @@ def typed(
 
 
 def _plain(message: str, labels: Mapping[str, str]) -> str:
-    """A service's message with its field names (`holder_name`) as the form's labels call them."""
+    """A service's message with its field names (`holder_name`) as the form's labels call them.
+    Only names that cannot be ordinary words (they hold an underscore) are replaced: "attended" in
+    a sentence stays a word."""
     for name, words in labels.items():
+        if "_" not in name:
+            continue
         message = re.sub(rf"\b{re.escape(name)}\b", words.lower(), message, flags=re.IGNORECASE)
     return message[:1].upper() + message[1:]
 
