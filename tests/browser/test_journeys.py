@@ -1,0 +1,78 @@
+"""Each user group's main job, done in Chromium as a person does it (issue 9's journeys), with axe-core
+on the pages on the way and a screenshot of each journey's main page in tests/artefacts/."""
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import Role
+from app.core import clock
+from app.declarations import service as declarations_service
+from app.declarations.schemas import CycleCreate
+from app.interests import service as interests_service
+from app.interests.schemas import InterestCategory, InterestCreate
+from app.people.governance import GovernanceRole
+from app.people.schemas import PersonRead
+from tests.browser.support import Seeder, check_accessibility, screenshot, sign_in
+from tests.factories import make_person, system_actor
+
+
+def test_a_trustee_declares_their_interests_and_accepts_the_code(page: Page, seed: Seeder) -> None:
+    async def trustee_with_a_cycle(session: AsyncSession) -> PersonRead:
+        trustee = await make_person(
+            session, governance_roles=(GovernanceRole.TRUSTEE,), full_name="Tom Trustee"
+        )
+        await interests_service.create(
+            session,
+            system_actor(),
+            InterestCreate(
+                person_id=trustee.id,
+                category=InterestCategory.DIRECTORSHIP,
+                organisation_name="Acme Widgets Ltd",
+            ),
+        )
+        await declarations_service.open_cycle(
+            session,
+            system_actor(),
+            CycleCreate(
+                name="Trustees' declaration 2027",
+                due_on=clock.today() + timedelta(days=30),
+                governance_roles=[GovernanceRole.TRUSTEE],
+            ),
+        )
+        return trustee
+
+    trustee = seed(trustee_with_a_cycle)
+    sign_in(page, trustee.email)
+    expect(page.get_by_text("Trustees' declaration 2027")).to_be_visible()
+    page.get_by_role("link", name="Make your declaration").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Trustees' declaration 2027")
+    expect(page.get_by_text("Selflessness")).to_be_visible()
+    group = page.get_by_role("group", name="Acme Widgets Ltd")
+    group.get_by_label("I still hold it").check()
+
+    # Sent without accepting the code: refused, with the choice kept and the reason beside the box.
+    page.get_by_role("button", name="Submit my declaration").click()
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_role("group", name="Acme Widgets Ltd").get_by_label("I still hold it")).to_be_checked()
+    check_accessibility(page)
+    check_accessibility(page, phone=True)
+
+    page.get_by_label("I accept the code of conduct").check()
+    screenshot(page, "journey-trustee-declaration")
+    page.get_by_role("button", name="Submit my declaration").click()
+    expect(page.get_by_role("status")).to_contain_text("Your declaration has been submitted")
+    check_accessibility(page)
+    page.get_by_role("link", name="My interests").click()
+    expect(page.get_by_role("cell", name="Acme Widgets Ltd", exact=True)).to_be_visible()
+
+
+def test_signing_out_ends_the_session_in_the_browser(page: Page, seed: Seeder) -> None:
+    clerk = seed(lambda session: make_person(session, Role.GOVERNANCE_ADMIN, full_name="Cath Clerk"))
+    sign_in(page, clerk.email)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_contain_text("You have signed out.")
+    page.goto("/interests")
+    expect(page).to_have_url(re.compile(r"/login\?next=/interests$"))
