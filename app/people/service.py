@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, insert, or_, select
+from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +64,7 @@ class PeopleFilter:
     governance_role: GovernanceRole | None = None
     active: bool | None = None
     email: str | None = None
+    search: str | None = None  # part of a name or an email address, any case (the clerk's pages)
 
 
 async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) -> Person:
@@ -84,6 +85,14 @@ async def list_people(
         statement = statement.where(Person.active.is_(filters.active))
     if filters.email is not None:
         statement = statement.where(Person.email_key == text.email_key(filters.email))
+    if filters.search:
+        wanted = filters.search.strip().lower()
+        statement = statement.where(
+            or_(
+                func.lower(Person.full_name).contains(wanted, autoescape=True),
+                Person.email_key.contains(wanted, autoescape=True),
+            )
+        )
     if filters.role is not None:
         statement = statement.where(
             Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == filters.role.value))
