@@ -3,6 +3,7 @@ on the pages on the way and a screenshot of each journey's main page in tests/ar
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,3 +77,38 @@ def test_signing_out_ends_the_session_in_the_browser(page: Page, seed: Seeder) -
     expect(page.get_by_role("status")).to_contain_text("You have signed out.")
     page.goto("/interests")
     expect(page).to_have_url(re.compile(r"/login\?next=/interests$"))
+
+
+PEOPLE_CSV = (
+    "email,full_name,school,governance_roles,job_title\n"
+    "gail.governor@hillside.example,Gail Governor,Hillside Primary,local governor,\n"
+    "terry.teacher@hillside.example,Terry Teacher,Hillside Primary,staff,Teacher\n"
+)
+
+
+def test_the_clerk_checks_a_spreadsheet_of_people_then_imports_it(
+    page: Page, seed: Seeder, tmp_path: Path
+) -> None:
+    clerk = seed(lambda session: make_person(session, Role.GOVERNANCE_ADMIN, full_name="Clara Clerk"))
+    sheet = tmp_path / "people.csv"
+    sheet.write_text(PEOPLE_CSV)
+    sign_in(page, clerk.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_role("link", name="Import people").click()
+    check_accessibility(page)
+
+    page.get_by_label("The CSV file").set_input_files(sheet)
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("status")).to_contain_text("Nothing has been changed yet")
+    expect(page.get_by_role("cell", name="gail.governor@hillside.example")).to_be_visible()
+    check_accessibility(page)
+    check_accessibility(page, phone=True)
+
+    page.get_by_label("The CSV file").set_input_files(sheet)
+    page.get_by_role("button", name="Import the file").click()
+    expect(page.get_by_role("status")).to_contain_text("Imported: 2 added")
+    screenshot(page, "journey-clerk-import")
+    page.get_by_role("link", name="See everyone on the register").click()
+    page.get_by_label("Name or email").fill("Gail")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name="Gail Governor")).to_be_visible()
