@@ -5,12 +5,13 @@ imports a record domain; who may decide what comes from the policy's own SQL (po
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import (
     Date,
     Integer,
@@ -56,13 +57,17 @@ class Waiting:
 @dataclass(frozen=True)
 class QueueSource:
     """How one kind of record appears in the queue: its table, the status that waits for a decision,
-    and the columns its one-line summary is made of (any may be None)."""
+    and the columns its one-line summary is made of (any may be None); and, for the Decisions page,
+    the record as the API reads it and the domain's own decision (approve: bool, note), so that the
+    page decides through the same service as the API without importing the record's domain."""
 
     kind: Kind
     model: type[Submitted]
     pending: str
     columns: Callable[[], dict[str, Any]]  # label, detail, amount_pence, on_date, hours
     summary: Callable[[Waiting], str]
+    view: Callable[[Any], BaseModel]
+    decide: Callable[[AsyncSession, Actor, Any, bool, str | None], Awaitable[object]]
 
 
 SOURCES: dict[Kind, QueueSource] = {}

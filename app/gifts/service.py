@@ -162,4 +162,6 @@ QUEUE = QueueSource(
         "on_date": Gift.offered_on,
     },
     summary=_summary,
+    view=view,
+    decide=decide_gift,
 )

@@ -192,4 +192,6 @@ QUEUE = QueueSource(
         "on_date": HospitalityRequest.event_date,
     },
     summary=_summary,
+    view=view,
+    decide=decide_request,
 )

@@ -86,6 +86,16 @@ async def review(session: AsyncSession, actor: Actor, paid_work: PaidWork, data:
     return paid_work
 
 
+async def decide_paid_work(
+    session: AsyncSession, actor: Actor, paid_work: PaidWork, approve: bool, note: str | None
+) -> PaidWork:
+    """The approver's queue decides paid work as it decides the rest: approving acknowledges it,
+    rejecting raises a concern (its note saying what it is)."""
+    return await review(
+        session, actor, paid_work, ReviewCreate(outcome="acknowledged" if approve else "concern", note=note)
+    )
+
+
 def _summary(item: Waiting) -> str:
     hours = f"{item.hours.normalize():f}" if item.hours is not None else "?"
     return f"Paid work: {item.detail} at {item.label}, {hours} hours a week"
@@ -102,4 +112,6 @@ QUEUE = QueueSource(
         "hours": PaidWork.hours_per_week,
     },
     summary=_summary,
+    view=view,
+    decide=decide_paid_work,
 )
