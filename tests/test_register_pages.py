@@ -3,9 +3,7 @@ date, served like a web page (validators, 304s, caching, compression) and embedd
 """
 
 import asyncio
-import base64
 import gzip
-import hashlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -53,6 +51,8 @@ FIRST_APPOINTMENT = "2021-09-01"  # the earliest appointed_on in the trust below
 TODAYS_MAX_AGE = "public, max-age=300"
 PAST_MAX_AGE = "public, max-age=86400"
 STRONG_TAG = re.compile(r'^"[0-9a-f]{16,}"$')
+# The web interface's one stylesheet: the pages' only style (the policy allows nothing inline).
+STYLESHEET = '<link rel="stylesheet" href="/static/probity.css">'
 
 
 def school_page(slug: str) -> str:
@@ -870,12 +870,6 @@ def framing_sites(settings_env: Callable[..., None]) -> list[str]:
     return sites
 
 
-def style_hash(page: str) -> str:
-    style = re.search(r"<style>(.*?)</style>", page, re.S)
-    assert style is not None
-    return base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
-
-
 class TestEmbedding:
     EMBEDDED = ("school page embedded", "trust page embedded")
 
@@ -889,10 +883,10 @@ class TestEmbedding:
             assert "Hannah Hillside" in page and "Hannah Holdings Ltd" in page, form
             assert "<form" not in page and 'name="as_of"' not in page, form
             assert "Local governing bodies" not in page and "/register/schools/" not in page, form
-            # Its own style still applies inside the school's site.
-            assert f"style-src 'sha256-{style_hash(page)}'" in response.headers["content-security-policy"], (
-                form
-            )
+            assert "<header" not in page and "<nav" not in page and "skip-link" not in page, form
+            # Its own stylesheet still applies inside the school's site.
+            assert STYLESHEET in page, form
+            assert "style-src 'self'" in response.headers["content-security-policy"], form
             full = (await fetch(client, path, {k: v for k, v in params.items() if k != "embed"})).text
             assert "<form" in full and 'name="as_of"' in full, form
         assert "Local governing bodies" in (await fetch(client, PAGE)).text
@@ -995,6 +989,78 @@ class Outline(HTMLParser):
         """The tag opened right after each of these."""
         names = [name for name, _ in self.tags]
         return [names[i + 1] for i, name in enumerate(names) if name == tag]
+
+
+# ---------------------------------------------------------------- the web interface's look
+
+
+PAGE_FORMS = ["trust page", "trust page embedded", "school page", "school page embedded"]
+
+
+def site_header(page: str) -> str | None:
+    found = re.search(r'<header class="site-header">(.*?)</header>', page, re.S)
+    return found.group(1) if found else None
+
+
+class TestTheLook:
+    """The pages are the web interface's templates (app/web/templates/register/), in its look."""
+
+    async def test_the_trusts_name_is_in_the_title_and_the_header_escaped(
+        self, client: AsyncClient, trust: Trust
+    ) -> None:
+        renamed = await client.patch(
+            "/api/v1/settings", json={"trust_name": "Oak & Ash <Learning> Trust"}, headers=trust.admin.headers
+        )
+        assert renamed.status_code == 200, renamed.text
+        escaped = "Oak &amp; Ash &lt;Learning&gt; Trust"
+        for as_of in (None, LAST_31_MARCH):
+            for form in PAGE_FORMS:
+                page = (await fetch(client, *trust.forms(as_of=as_of)[form])).text
+                assert "<Learning>" not in page, (form, as_of)
+                (title,) = Outline(page).text["title"]
+                assert "Oak & Ash <Learning> Trust" in title, (form, as_of, title)
+                header = site_header(page)
+                if "embedded" in form:
+                    assert header is None, (form, as_of)  # inside the school's site: its own header
+                else:
+                    assert header is not None and escaped in header, (form, as_of)
+                    assert "Signed in" not in header and "Sign out" not in header, (form, as_of)
+
+    async def test_every_page_links_the_one_stylesheet_and_has_no_style_of_its_own(
+        self, client: AsyncClient, trust: Trust
+    ) -> None:
+        for as_of in (None, LAST_31_MARCH):
+            for form in PAGE_FORMS:
+                page = (await fetch(client, *trust.forms(as_of=as_of)[form])).text
+                assert page.count(STYLESHEET) == 1, (form, as_of)
+                assert "<style" not in page and " style=" not in page, (form, as_of)
+                assert "<script" not in page, (form, as_of)
+        stylesheet = await client.get("/static/probity.css")
+        assert stylesheet.status_code == 200 and stylesheet.headers["content-type"].startswith("text/css")
+        assert "/* published register */" in stylesheet.text and "@media print" in stylesheet.text
+
+    async def test_the_policy_allows_the_sites_stylesheet_and_nothing_inline(
+        self, client: AsyncClient, trust: Trust, framing_sites: list[str]
+    ) -> None:
+        for as_of in (None, LAST_31_MARCH):
+            for form in PAGE_FORMS:
+                policy = (await fetch(client, *trust.forms(as_of=as_of)[form])).headers[
+                    "content-security-policy"
+                ]
+                directives = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+                assert directives["style-src"] == ["'self'"], (form, as_of, policy)
+                assert directives["default-src"] == ["'none'"], (form, as_of, policy)
+                for inline in ("unsafe-inline", "sha256-", "nonce-", "script-src"):
+                    assert inline not in policy, (form, as_of, policy)
+
+    async def test_the_public_pages_have_no_navigation_of_the_signed_in_pages(
+        self, client: AsyncClient, trust: Trust
+    ) -> None:
+        """No one is signed in on the register: the same page, cached, for everyone."""
+        for form in ("trust page", "school page"):
+            page = (await fetch(client, *trust.forms()[form])).text
+            assert 'class="site-nav"' not in page and 'action="/logout"' not in page, form
+            assert 'class="skip-link" href="#main"' in page and '<main id="main"' in page, form
 
 
 class TestAccessibilityBasics:
