@@ -29,6 +29,9 @@ AUDIT_READERS = frozenset({Role.GOVERNANCE_ADMIN, Role.AUDITOR})
 INTEREST_SCREENERS = frozenset(
     {Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.FINANCE_DIRECTOR, Role.CEO, Role.COO, Role.CHAIR}
 )
+# "Who sees what": a decider also sees the open interests of whoever waits for their decision: the
+# trustee's gift waits for the Directors of HR and of Finance.
+INTEREST_READERS = INTEREST_SCREENERS | {Role.HR_DIRECTOR}
 # "Who sees what": the COO all paid work, besides the register's keepers and auditors.
 PAID_WORK_READERS = frozenset({Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.COO})
 
@@ -143,8 +146,8 @@ SEES_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", f"{HOSPITALITY}/{{request_id}}/outcome"): HOSPITALITY_READERS,
     ("GET", "/api/v1/people/{person_id}"): _PEOPLE_READERS,
     ("GET", "/api/v1/people/{person_id}/appointments"): _PEOPLE_READERS,
-    ("GET", "/api/v1/interests/{interest_id}"): INTEREST_SCREENERS,
-    ("POST", "/api/v1/interests/{interest_id}/end"): INTEREST_SCREENERS,
+    ("GET", "/api/v1/interests/{interest_id}"): INTEREST_READERS,
+    ("POST", "/api/v1/interests/{interest_id}/end"): INTEREST_READERS,
     ("GET", "/api/v1/declarations/{declaration_id}"): AUDIT_READERS,
     # The paid work is a central staff member's (no school): the COO reads all paid work and reviews
     # this one; no headteacher of the matrix reviews it, so none sees it.

@@ -363,6 +363,46 @@ class TestReadInterest:
         response = await client.get(f"/api/v1/interests/{interest['id']}", headers=reader.headers)
         assert response.status_code == 404
 
+    async def test_a_decider_reads_the_open_interests_of_whoever_waits_for_their_decision(
+        self, client: AsyncClient, caller
+    ) -> None:
+        # "Who sees what": to weigh a request, its decider sees the requester's open interests, for
+        # as long as it waits for them; never an ended one, never anyone else's.
+        hr, teacher, bystander = await caller(Role.HR_DIRECTOR), await caller(), await caller()
+        current = await declared(client, teacher, organisation_name="Riverside Events Ltd")
+        old = await declared(client, teacher, organisation_name="Old Firm Ltd", start_date="2020-01-01")
+        ended = await client.post(
+            f"/api/v1/interests/{old['id']}/end", json={"end_date": "2021-01-01"}, headers=teacher.headers
+        )
+        assert ended.status_code == 200, ended.text
+        theirs = await declared(client, bystander)
+        mine = {"person_id": teacher.person.id}
+        assert ids(await client.get("/api/v1/interests", params=mine, headers=hr.headers)) == set()
+
+        gift = await client.post(
+            "/api/v1/gifts",
+            json={
+                "donor_name": "Pat Parent",
+                "description": "A hamper",
+                "value_gbp": "80.00",
+                "accepted": True,
+            },
+            headers=teacher.headers,
+        )
+        assert gift.status_code == 201 and gift.json()["status"] == "pending_review", gift.text
+        listed = ids(await client.get("/api/v1/interests", headers=hr.headers))
+        assert listed == {current["id"]}
+        path = f"/api/v1/interests/{current['id']}"
+        assert (await client.get(path, headers=hr.headers)).status_code == 200
+        assert (await client.get(f"/api/v1/interests/{theirs['id']}", headers=hr.headers)).status_code == 404
+        assert (await client.post(f"{path}/end", json={}, headers=hr.headers)).status_code == 403
+
+        decided = await client.post(
+            f"/api/v1/gifts/{gift.json()['id']}/decision", json={"decision": "approve"}, headers=hr.headers
+        )
+        assert decided.status_code == 200, decided.text
+        assert (await client.get(path, headers=hr.headers)).status_code == 404
+
     async def test_an_id_that_is_not_a_uuid_is_a_422(self, client: AsyncClient, caller) -> None:
         response = await client.get("/api/v1/interests/not-a-uuid", headers=(await caller()).headers)
         assert response.status_code == 422

@@ -24,7 +24,6 @@ from app.approvals.policy import Kind
 from app.approvals.schemas import DecisionCreate
 from app.auth.actor import Actor
 from app.auth.dependencies import SignedIn
-from app.auth.permissions import Permission
 from app.core import clock
 from app.core.deps import Session
 from app.core.errors import DomainError
@@ -86,7 +85,7 @@ class Item:
     submitted_at: datetime
     flags: list[str]
     details: BaseModel  # the record as the API reads it
-    interests: list[Interest] | None  # None: the decider's role does not read the register
+    interests: list[Interest]
 
     @property
     def action(self) -> str:
@@ -122,14 +121,11 @@ async def _details(
 
 async def _interests(
     session: AsyncSession, actor: Actor, people: set[uuid.UUID]
-) -> dict[uuid.UUID, list[Interest] | None]:
+) -> dict[uuid.UUID, list[Interest]]:
     """Each requester's interests open today, read through the register's own service with the
-    decider's permissions. The contract lets screeners (CEO, COO, Chair, finance director) read the
-    register; the HR director, Vice Chair and headteachers may not, and for them the service would
-    answer an empty list, which must not read as "declared nothing": None says so instead."""
-    if not actor.has(Permission.INTERESTS_READ_ALL):
-        return dict.fromkeys(people)
-    held: dict[uuid.UUID, list[Interest] | None] = {}
+    decider's permissions: a decider reads the open interests of whoever waits for their decision
+    ("Who sees what"), so the list is theirs, never an empty stand-in."""
+    held: dict[uuid.UUID, list[Interest]] = {}
     for person_id in people:
         found, _ = await interests_service.list_interests(
             session,

@@ -114,6 +114,15 @@ def _waiting(source: QueueSource, actor: Actor) -> Select[Any] | None:
     )
 
 
+def requesters(actor: Actor) -> Select[Any] | None:
+    """The people with a record waiting for a decision the actor may take now (None: nobody)."""
+    parts = [part for source in SOURCES.values() if (part := _waiting(source, actor)) is not None]
+    if not parts:
+        return None
+    everything = union_all(*parts).subquery()
+    return select(everything.c.person_id)
+
+
 def statements(actor: Actor, page: PageParams) -> tuple[Select[Any], Select[Any]] | None:
     """The count and the page of the actor's queue (None when they may decide nothing)."""
     parts = [part for source in SOURCES.values() if (part := _waiting(source, actor)) is not None]

@@ -5,9 +5,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.approvals import queue
 from app.audit import service as audit_service
 from app.auth.actor import Actor
 from app.auth.permissions import Permission
@@ -37,11 +38,17 @@ def name_tokens(interest_id: uuid.UUID, key: str | None) -> list[InterestNameTok
 
 
 def readable(actor: Actor) -> Select[Interest]:
-    """Everyone's for the clerk, auditors and screeners; otherwise one's own."""
+    """Everyone's for the clerk, auditors and screeners; otherwise one's own, and a decider also sees
+    the open interests of each person whose request waits for their decision now (to weigh the
+    request against them, as the Decisions page shows them), and nobody else's."""
     statement = select(Interest)
-    if not actor.has(Permission.INTERESTS_READ_ALL):
-        statement = statement.where(Interest.person_id == actor.id)
-    return statement
+    if actor.has(Permission.INTERESTS_READ_ALL):
+        return statement
+    own = Interest.person_id == actor.id
+    waiting = queue.requesters(actor)
+    if waiting is None:
+        return statement.where(own)
+    return statement.where(or_(own, Interest.person_id.in_(waiting) & interest_open_on(clock.today())))
 
 
 async def create(session: AsyncSession, actor: Actor, data: InterestCreate) -> Interest:

@@ -9,6 +9,9 @@ from app.auth.permissions import Role
 _INTEREST_SCREENERS = frozenset(
     {Role.GOVERNANCE_ADMIN, Role.AUDITOR, Role.FINANCE_DIRECTOR, Role.CEO, Role.COO, Role.CHAIR}
 )
+# A decider also sees the open interests of whoever waits for their decision (the trustee's gift
+# waits for the Directors of HR and of Finance), as the API's rows say.
+_INTEREST_READERS = _INTEREST_SCREENERS | {Role.HR_DIRECTOR}
 # As the API's rows: the hospitality deciders, the Vice Chair, the clerk and auditors see the trustee's
 # request; only the requester withdraws it or says what happened (tests/test_authorisation.py).
 _HOSPITALITY_READERS = frozenset(
@@ -77,7 +80,7 @@ BODIES: dict[tuple[str, str], tuple[str, Any]] = {
     ),
 }
 SEES_OTHERS: dict[tuple[str, str], frozenset[Role]] = {
-    ("POST", "/interests/{interest_id}/end"): _INTEREST_SCREENERS,
+    ("POST", "/interests/{interest_id}/end"): _INTEREST_READERS,
     ("POST", "/hospitality/{request_id}/withdraw"): _HOSPITALITY_READERS,
     ("GET", "/hospitality/{request_id}/outcome"): _HOSPITALITY_READERS,
     ("POST", "/hospitality/{request_id}/outcome"): _HOSPITALITY_READERS,
