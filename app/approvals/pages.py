@@ -295,9 +295,10 @@ async def _refused_item(
     values: dict[str, str],
 ) -> pages.FormRejected:
     """For htmx, the item with the message inside it; the message alone when the record is not one
-    the person may see, or was decided meanwhile (409: there is nothing left to decide). Answered
-    200: htmx swaps nothing for a 4xx, and the person would see nothing happen."""
+    the person may see, or was decided meanwhile (409: there is nothing left to decide). With the
+    refusal's own status: the pages' htmx configuration (base.html) swaps 403, 404, 409 and 422 in."""
     errors = _errors(kind, error)
+    status = error.status if isinstance(error, DomainError) else 422
     source = queue.SOURCES[kind]
     try:
         if isinstance(error, DomainError) and error.status == 409:
@@ -305,9 +306,11 @@ async def _refused_item(
         record = await records.get(session, kind, source.model, actor, record_id)
     except DomainError:
         response = pages.render(
-            request, "approvals/_refused.html", actor=actor, record_id=record_id, errors=errors
+            request, "approvals/_refused.html", actor=actor, record_id=record_id, errors=errors, status=status
         )
         return pages.FormRejected(response)
     item = await _item(session, actor, kind, record)
     context = _fragment_context({record_id: errors}, {record_id: values})
-    return pages.FormRejected(pages.render(request, ITEM, actor=actor, item=item, outcome=None, **context))
+    return pages.FormRejected(
+        pages.render(request, ITEM, actor=actor, item=item, outcome=None, status=status, **context)
+    )
