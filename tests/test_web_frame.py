@@ -399,3 +399,41 @@ async def test_a_trustee_sees_the_declaration_due_on_the_home_page(
     assert "Annual declaration 2027" in home.text
     assert "31 March 2099" in home.text
     assert f'href="/declarations/{opened.json()["id"]}"' in home.text
+
+
+async def test_each_record_an_email_links_to_is_marked_on_its_page(
+    client: AsyncClient, caller: Callable[..., Awaitable[Caller]]
+) -> None:
+    # notifications.service.RECORD_PATHS: a decision's email links to /gifts#record-<id> and the like.
+    from app.approvals.policy import Kind
+    from app.notifications.service import RECORD_PATHS
+
+    me = await caller()
+    bodies = {
+        Kind.GIFT: (
+            "/api/v1/gifts",
+            {"donor_name": "Pat", "description": "Flowers", "value_gbp": "5.00", "accepted": True},
+        ),
+        Kind.HOSPITALITY: (
+            "/api/v1/hospitality-requests",
+            {
+                "provider_name": "Pat Provider",
+                "event_description": "Dinner",
+                "event_date": "2099-06-01",
+                "estimated_value_gbp": 40,
+                "invitation_type": "corporate",
+                "business_justification": "Meeting partners",
+            },
+        ),
+        Kind.PAID_WORK: (
+            "/api/v1/paid-work",
+            {"employer": "Riverside College", "role": "Tutor", "hours_per_week": 3},
+        ),
+    }
+    for kind, (path, body) in bodies.items():
+        made = await client.post(path, json=body, headers=me.headers)
+        assert made.status_code == 201, made.text
+        page, anchor = RECORD_PATHS[kind].format(id=made.json()["id"]).split("#")
+        shown = await client.get(page, headers=me.headers)
+        assert shown.status_code == 200
+        assert f'id="{anchor}"' in shown.text, (kind, page)
