@@ -47,8 +47,8 @@ def test_a_trustee_declares_their_interests_and_accepts_the_code(page: Page, see
 
     trustee = seed(trustee_with_a_cycle)
     sign_in(page, trustee.email)
-    expect(page.get_by_text("Trustees' declaration 2027")).to_be_visible()
-    page.get_by_role("link", name="Make your declaration").click()
+    expect(page.get_by_text("Trustees' declaration 2027", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Make your declaration for Trustees' declaration 2027").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Trustees' declaration 2027")
     expect(page.get_by_text("Selflessness")).to_be_visible()
     group = page.get_by_role("group", name="Acme Widgets Ltd")
