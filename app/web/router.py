@@ -25,6 +25,7 @@ STATIC = Path(__file__).parent / "static"
 _STATIC: dict[str, str] = {
     "probity.css": "text/css; charset=utf-8",
     "htmx.min.js": "text/javascript; charset=utf-8",  # htmx 2.0.11 from npm, sha512 checked (docs/web.md)
+    "favicon.svg": "image/svg+xml",
 }
 NOTICES = {
     "signed-out": "You have signed out.",

@@ -52,11 +52,15 @@ def signed_in(page: Page, everyone: str) -> Iterator[Page]:
 
 @pytest.mark.parametrize("template", page_paths())
 def test_every_page_is_accessible_at_both_widths(signed_in: Page, records: Records, template: str) -> None:
+    # A Content-Security-Policy refusal (an inline style or script slipped in) is a console error.
+    errors: list[str] = []
+    signed_in.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     response = signed_in.goto(records.path(template))
     assert response is not None and response.status == 200, (template, response and response.status)
     expect(signed_in.get_by_role("heading", level=1)).to_have_count(1)
     check_accessibility(signed_in)
     check_accessibility(signed_in, phone=True)
+    assert errors == [], errors
 
 
 def test_the_sign_in_page_and_its_errors_are_accessible(page: Page) -> None:
