@@ -1,5 +1,6 @@
-"""The governance clerk's pages (issue 9, item 5): people and their appointments, deactivating,
-the CSV import checked before it is applied, declaration cycles with who is overdue, and settings.
+"""The governance clerk's pages (issue 9, item 5): people, their details and their appointments,
+deactivating, the CSV import checked before it is applied, declaration cycles with who is overdue,
+and settings.
 
 Most requests carry the clerk's bearer header (pages take it as the API does, with no CSRF token);
 each group of pages is also driven once as a browser does, signed in by the session cookie."""
@@ -252,6 +253,216 @@ class TestPassword:
         assert_see_other(response, f"/people/{person.id}?done=password-set")
         token = await client.post("/api/v1/auth/token", data=_login("no.password@trust.test"))
         assert token.status_code == 200, token.text
+
+
+async def api_get(client: AsyncClient, clerk: Caller, person_id: object) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/people/{person_id}", headers=clerk.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+class TestChangingDetails:
+    async def test_the_form_is_filled_with_the_persons_details_and_their_page_links_to_it(
+        self, client: AsyncClient, clerk: Caller, session: Any
+    ) -> None:
+        school = await make_school(session, "Hillside Primary")
+        person = await make_person(
+            session,
+            Role.HEADTEACHER,
+            full_name="Hana Head",
+            email="hana@trust.test",
+            school_id=school.id,
+            governance_roles=(GovernanceRole.STAFF,),
+        )
+        patched = await client.patch(
+            f"/api/v1/people/{person.id}", headers=clerk.headers, json={"job_title": "Head"}
+        )
+        assert patched.status_code == 200, patched.text
+        page = await client.get(f"/people/{person.id}", headers=clerk.headers)
+        assert page.status_code == 200
+        assert f'href="/people/{person.id}/edit">Change details</a>' in page.text
+        form = await client.get(f"/people/{person.id}/edit", headers=clerk.headers)
+        assert form.status_code == 200, form.text[:500]
+        assert "<h1>Change the details of Hana Head</h1>" in form.text
+        assert kept(form.text, "full_name") == "Hana Head"
+        assert kept(form.text, "email") == "hana@trust.test"
+        assert kept(form.text, "job_title") == "Head"
+        assert f'<option value="{school.id}" selected>Hillside Primary</option>' in form.text
+        assert "No school: the central team or the trust board" in form.text
+        assert re.search(r'value="headteacher" checked', form.text)
+        assert not re.search(r'value="auditor" checked', form.text)
+        assert 'name="governance_roles"' not in form.text  # appointments change on the person's page
+        assert "full name and email address cannot be left empty" in text_of(form)
+
+    async def test_the_clerk_signed_in_by_cookie_changes_a_name_and_a_school_saved_and_audited(
+        self, client: AsyncClient, clerk: Caller, session: Any
+    ) -> None:
+        old, new = await make_school(session, "Old School"), await make_school(session, "New School")
+        person = await make_person(session, full_name="Sam Smith", school_id=old.id, password=None)
+        await sign_in(client, clerk.person.email)
+        form = await client.get(f"/people/{person.id}/edit")
+        assert form.status_code == 200
+        response = await client.post(
+            f"/people/{person.id}/edit",
+            data={
+                "csrf_token": csrf_of(form.text),
+                "full_name": "Sam Smith-Jones",
+                "email": person.email,
+                "job_title": "Business manager",
+                "school_id": str(new.id),
+                "roles": ["finance_director"],
+            },
+        )
+        assert_see_other(response, f"/people/{person.id}?done=changed")
+        saved = await api_get(client, clerk, person.id)
+        assert saved["full_name"] == "Sam Smith-Jones" and saved["school_id"] == str(new.id)
+        assert saved["job_title"] == "Business manager" and saved["roles"] == ["finance_director"]
+        shown = await client.get(response.headers["location"])
+        assert "The details have been saved." in text_of(shown) and "New School" in shown.text
+        trail = await client.get(
+            "/api/v1/audit-events",
+            params={"entity_id": str(person.id), "action": "person.updated"},
+            headers=clerk.headers,
+        )
+        assert trail.status_code == 200, trail.text
+        (event,) = trail.json()["items"]
+        assert event["actor_id"] == str(clerk.id)
+        assert (
+            event["before"]["full_name"] == "Sam Smith" and event["after"]["full_name"] == "Sam Smith-Jones"
+        )
+        assert event["before"]["school_id"] == str(old.id) and event["after"]["school_id"] == str(new.id)
+
+    async def test_a_school_and_a_job_title_left_empty_are_removed_and_nothing_else_changes(
+        self, client: AsyncClient, clerk: Caller, session: Any
+    ) -> None:
+        school = await make_school(session)
+        person = await make_person(
+            session, Role.HR_DIRECTOR, school_id=school.id, governance_roles=(GovernanceRole.STAFF,)
+        )
+        patched = await client.patch(
+            f"/api/v1/people/{person.id}", headers=clerk.headers, json={"job_title": "HR lead"}
+        )
+        assert patched.status_code == 200
+        response = await client.post(
+            f"/people/{person.id}/edit",
+            headers=clerk.headers,
+            data={
+                "full_name": person.full_name,
+                "email": person.email,
+                "job_title": " ",
+                "school_id": "",
+                "roles": "hr_director",
+            },
+        )
+        assert_see_other(response, f"/people/{person.id}?done=changed")
+        saved = await api_get(client, clerk, person.id)
+        assert saved["school_id"] is None and saved["job_title"] is None
+        assert saved["roles"] == ["hr_director"] and saved["governance_roles"] == ["staff"]
+        assert saved["full_name"] == person.full_name and saved["active"] is True
+
+    async def test_an_email_someone_else_has_is_refused_beside_the_field_keeping_what_was_typed(
+        self, client: AsyncClient, clerk: Caller, session: Any
+    ) -> None:
+        await make_person(session, email="taken@trust.test")
+        person = await make_person(session, full_name="Pat Person", password=None)
+        response = await client.post(
+            f"/people/{person.id}/edit",
+            headers=clerk.headers,
+            data={"full_name": "Pat Renamed", "email": "TAKEN@trust.test", "roles": "auditor"},
+        )
+        assert response.status_code == 409
+        assert (
+            error_beside(response.text, "email") == "Someone on the register already has this email address"
+        )
+        assert kept(response.text, "full_name") == "Pat Renamed"
+        assert kept(response.text, "email") == "TAKEN@trust.test"
+        assert re.search(r'value="auditor" checked', response.text)
+        assert "<h1>Change the details of Pat Person</h1>" in response.text  # the name as stored
+        saved = await api_get(client, clerk, person.id)
+        assert saved["full_name"] == "Pat Person" and saved["email"] == person.email and saved["roles"] == []
+
+    async def test_an_empty_name_is_refused_beside_it_and_nothing_changes(
+        self, client: AsyncClient, clerk: Caller, session: Any
+    ) -> None:
+        person = await make_person(session, full_name="Kim Kept", password=None)
+        response = await client.post(
+            f"/people/{person.id}/edit",
+            headers=clerk.headers,
+            data={"full_name": "  ", "email": person.email, "job_title": "Typed title"},
+        )
+        assert response.status_code == 422
+        assert error_beside(response.text, "full_name") == "Enter their full name"
+        assert kept(response.text, "job_title") == "Typed title"
+        saved = await api_get(client, clerk, person.id)
+        assert saved["full_name"] == "Kim Kept" and saved["job_title"] is None
+
+    async def test_the_clerk_cannot_change_their_own_responsibilities_and_is_told_beside_them(
+        self, client: AsyncClient, clerk: Caller
+    ) -> None:
+        form = await client.get(f"/people/{clerk.id}/edit", headers=clerk.headers)
+        assert "you cannot change your own responsibilities" in text_of(form)
+        response = await client.post(
+            f"/people/{clerk.id}/edit",
+            headers=clerk.headers,
+            data={"full_name": "Cath Changed", "email": clerk.person.email, "roles": "auditor"},
+        )
+        assert response.status_code == 403
+        assert response.headers["content-type"].startswith("text/html")
+        assert error_beside(response.text, "roles") == (
+            "You cannot change your own responsibilities: another governance clerk must do it."
+        )
+        assert kept(response.text, "full_name") == "Cath Changed"
+        assert "<h1>Change the details of Cath Clerk</h1>" in response.text  # the form, not an error page
+        saved = await api_get(client, clerk, clerk.id)
+        assert saved["full_name"] == "Cath Clerk" and saved["roles"] == ["governance_admin"]
+        # Their own name they may change, their responsibilities left as they are.
+        renamed = await client.post(
+            f"/people/{clerk.id}/edit",
+            headers=clerk.headers,
+            data={"full_name": "Cath Changed", "email": clerk.person.email, "roles": "governance_admin"},
+        )
+        assert_see_other(renamed, f"/people/{clerk.id}?done=changed")
+        assert (await api_get(client, clerk, clerk.id))["full_name"] == "Cath Changed"
+
+    async def test_a_declarant_is_refused_the_form_and_changes_nothing(
+        self, client: AsyncClient, clerk: Caller, caller: MakeCaller
+    ) -> None:
+        trustee = await caller(governance_roles=(GovernanceRole.TRUSTEE,), full_name="Tess Trustee")
+        for method in ("GET", "POST"):
+            response = await client.request(
+                method,
+                f"/people/{trustee.id}/edit",
+                headers=trustee.headers,
+                data={"full_name": "Taken Over", "email": trustee.person.email} if method == "POST" else None,
+            )
+            assert response.status_code == 403, f"{method}: {response.status_code}"
+            assert response.headers["content-type"].startswith("text/html")
+        assert (await api_get(client, clerk, trustee.id))["full_name"] == "Tess Trustee"
+
+    async def test_someone_with_no_such_id_is_a_page_not_found(
+        self, client: AsyncClient, clerk: Caller
+    ) -> None:
+        missing = "00000000-0000-0000-0000-00000000abcd"
+        form = await client.get(f"/people/{missing}/edit", headers=clerk.headers)
+        assert form.status_code == 404 and "Page not found" in form.text
+        response = await client.post(
+            f"/people/{missing}/edit",
+            headers=clerk.headers,
+            data={"full_name": "Nobody", "email": "nobody@trust.test"},
+        )
+        assert response.status_code == 404 and "Page not found" in response.text
+
+    async def test_a_form_sent_by_cookie_without_its_token_is_refused_and_changes_nothing(
+        self, client: AsyncClient, clerk: Caller, session: Any
+    ) -> None:
+        person = await make_person(session, full_name="Una Untouched", password=None)
+        await sign_in(client, clerk.person.email)
+        response = await client.post(
+            f"/people/{person.id}/edit", data={"full_name": "Una Changed", "email": person.email}
+        )
+        assert response.status_code == 403
+        assert response.headers["content-type"].startswith("text/html")
+        assert (await api_get(client, clerk, person.id))["full_name"] == "Una Untouched"
 
 
 class TestAppointments:
@@ -563,6 +774,8 @@ CLERK_PAGES = [
     ("GET", "/people/import"),
     ("POST", "/people/import"),
     ("GET", "/people/{person}"),
+    ("GET", "/people/{person}/edit"),
+    ("POST", "/people/{person}/edit"),
     ("POST", "/people/{person}/appointments"),
     ("POST", "/people/{person}/deactivate"),
     ("POST", "/people/{person}/reactivate"),

@@ -1,5 +1,6 @@
 """The governance clerk's pages for people: the list, adding someone, one person with their
-appointments, deactivating and reactivating, and the CSV import checked before it is applied.
+appointments, changing their details, deactivating and reactivating; the CSV import checked before
+it is applied is in app/people/import_pages.py, included here.
 
 They are the clerk's (PeopleWriter, PeopleImporter): the API's list answers every signed-in person
 (a declarant sees only themselves there), but these pages exist to keep the register's people.
@@ -15,22 +16,28 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, Response
 
 from app.auth.actor import Actor
-from app.auth.dependencies import PeopleImporter, PeopleWriter
+from app.auth.dependencies import PeopleWriter
 from app.auth.permissions import Role
 from app.core import clock
 from app.core.deps import Session
 from app.core.errors import DomainError, NotFound
 from app.core.schemas import PageParams
-from app.people import importer, service
+from app.people import import_pages, service
 from app.people import schools as schools_service
 from app.people.governance import GovernanceRole
 from app.people.models import Appointment
-from app.people.schemas import AppointmentCreate, AppointmentUpdate, PersonCreate, PersonUpdate
+from app.people.schemas import (
+    AppointmentCreate,
+    AppointmentUpdate,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+)
 from app.web import pages
 
 router = pages.page_router()
 
-LIST, FORM, PERSON, IMPORT = "people/list.html", "people/new.html", "people/person.html", "people/import.html"
+LIST, FORM, PERSON, EDIT = "people/list.html", "people/new.html", "people/person.html", "people/edit.html"
 PER_PAGE = 50
 ROLE_WORDS = {
     "ceo": "Chief Executive",
@@ -88,9 +95,11 @@ DONE = {
     "deactivated": "They can no longer sign in. Their records stay on the register.",
     "reactivated": "They can sign in again.",
     "password-set": "The new password is set. Tell them it in person, never by email.",
+    "changed": "The details have been saved.",
 }
 MISSING = {"full_name": "Enter their full name", "email": "Enter their email address"}
 SELF_DEACTIVATION = "You cannot deactivate yourself: another governance clerk must do it."
+OWN_ROLES = "You cannot change your own responsibilities: another governance clerk must do it."
 
 
 def _words() -> dict[str, Any]:
@@ -189,7 +198,8 @@ def _errors(error: ValidationError | DomainError, given: dict[str, str]) -> dict
     errors = pages.field_errors(error, IN_MESSAGES)
     if isinstance(error, DomainError) and error.detail == service.EMAIL_TAKEN:
         errors = {"email": "Someone on the register already has this email address"}
-    errors.update({name: words for name, words in MISSING.items() if name in errors and not given.get(name)})
+    empty = [name for name in MISSING if name in errors and not given.get(name, "").strip()]
+    errors.update({name: MISSING[name] for name in empty})
     return errors
 
 
@@ -215,65 +225,9 @@ async def add_person(actor: PeopleWriter, request: Request, session: Session) ->
     return pages.see_other(f"/people/{created.id}", done="added")
 
 
-# ---------------------------------------------------------------- the import
-
-CHANGE_WORDS = {
-    "full_name": "name",
-    "job_title": "job title",
-    "school_id": "school",
-    "roles": "responsibilities",
-    "governance_roles": "governance roles",
-}
-
-
-def _import_context(**context: Any) -> dict[str, Any]:
-    return {
-        "title": "Import people",
-        "report": None,
-        "change_words": CHANGE_WORDS,
-        "rejected_rows": [],
-        **context,
-    }
-
-
-@router.get("/people/import", response_class=HTMLResponse)
-async def import_form(actor: PeopleImporter, request: Request, session: Session) -> HTMLResponse:
-    """The form to check a spreadsheet of people, then import it."""
-    return await pages.page(request, session, actor, IMPORT, **_import_context())
-
-
-@router.post("/people/import", response_class=HTMLResponse)
-async def import_file(actor: PeopleImporter, request: Request, session: Session) -> Response:
-    """Checking the file reports what each row would do and changes nothing; importing it applies it,
-    all or nothing. The file is not kept between the two: the clerk chooses it again."""
-    # The whole upload is read before the first statement: on SQLite that statement takes the
-    # database's write lock, and the importer parses off the event loop before it too (as the API).
-    form = await pages.form_values(request)
-    upload = pages.uploaded(form, "file")
-    content = await upload.read() if upload is not None else b""
-    apply = form.get("action") == "import"
-    if not content:
-        chosen = upload is not None and bool(upload.filename)
-        errors = {"file": "The file is empty" if chosen else "Choose the CSV file to check or import"}
-        raise await _refused(request, session, actor, IMPORT, errors, status=422, **_import_context())
-    try:
-        report = await importer.import_people(session, actor, content, dry_run=not apply)
-    except importer.ImportRejected as error:
-        raise await _import_refused(request, session, actor, error) from None
-    return await pages.page(request, session, actor, IMPORT, **_import_context(report=report))
-
-
-async def _import_refused(
-    request: Request, session: Session, actor: Actor, error: importer.ImportRejected
-) -> pages.FormRejected:
-    """A file that cannot be read is refused beside the file input; rows in error are listed by line."""
-    if isinstance(error, importer.UnusableFile):
-        errors = {"file": error.detail}
-        return await _refused(request, session, actor, IMPORT, errors, status=422, **_import_context())
-    rows = [(item["loc"][-1], item["msg"]) for item in error.errors or ()]
-    errors = {"": f"{error.detail}. Put right the rows below in your spreadsheet, then check the file again."}
-    context = _import_context(rejected_rows=rows)
-    return await _refused(request, session, actor, IMPORT, errors, status=422, **context)
+# The import's pages, before /people/{person_id}: routes match in order, and that one would take
+# "import" for a person's id (a 404). app/main.py includes only this router.
+router.include_router(import_pages.router)
 
 
 # ---------------------------------------------------------------- one person
@@ -305,6 +259,95 @@ async def person_page(
     """One person: their details, their appointments past and present, and what the clerk may change."""
     context = await _person_context(session, actor, person_id)
     return await pages.page(request, session, actor, PERSON, **{**context, "notice": DONE.get(done or "")})
+
+
+# ---------------------------------------------------------------- changing their details
+
+# The fields of the form, all sent: the API's PATCH changes only what it is given.
+DETAILS = ("full_name", "email", "job_title", "school_id")
+
+
+def _details(person: PersonRead) -> dict[str, str]:
+    """The person's details as the form shows them."""
+    return {
+        "full_name": person.full_name,
+        "email": person.email,
+        "job_title": person.job_title or "",
+        "school_id": str(person.school_id) if person.school_id else "",
+    }
+
+
+async def _edit_context(
+    session: Session, actor: Actor, person: PersonRead, values: dict[str, str], roles: list[str]
+) -> dict[str, Any]:
+    context = await _form_context(session)
+    return {
+        **context,
+        "title": f"Change details: {person.full_name}",
+        "person": person,
+        "is_self": person.id == actor.id,
+        "labels": LABELS,
+        "values": values,
+        "chosen": {"roles": roles, "governance_roles": []},
+    }
+
+
+def _changes(values: dict[str, str], roles: list[str]) -> dict[str, Any]:
+    """The form as the API's PATCH reads it. A job title or a school left empty is cleared (null);
+    a name or an email address left empty is refused, as the API refuses them null; no box ticked
+    leaves no responsibility. Governance roles are not here: appointments change on the person's page."""
+    given = pages.typed({name: values.get(name, "") for name in DETAILS})
+    return {
+        "full_name": given.get("full_name", ""),
+        "email": given.get("email", ""),
+        "job_title": given.get("job_title"),
+        "school_id": given.get("school_id"),
+        "roles": roles,
+    }
+
+
+@router.get("/people/{person_id}/edit", response_class=HTMLResponse)
+async def edit_person(
+    actor: PeopleWriter, request: Request, session: Session, person_id: uuid.UUID
+) -> HTMLResponse:
+    """The form to change someone's name, email address, job title, school and responsibilities."""
+    person = await service.view(session, await service.get_person(session, actor, person_id))
+    context = await _edit_context(session, actor, person, _details(person), [r.value for r in person.roles])
+    return await pages.page(request, session, actor, EDIT, **context)
+
+
+@router.post("/people/{person_id}/edit")
+async def change_person(
+    actor: PeopleWriter, request: Request, session: Session, person_id: uuid.UUID
+) -> Response:
+    """Saves the details through the API's service (audited as person.updated): an email address
+    someone else has is refused (409), and nobody changes their own responsibilities (403)."""
+    form = await pages.form_values(request)
+    values, roles = pages.text_values(form), _chosen(form)["roles"]
+    # The details as stored, before the service changes the loaded person: a refused form names them.
+    person = await service.view(session, await service.get_person(session, actor, person_id))
+    try:
+        data = pages.parse(PersonUpdate, _changes(values, roles))
+        await service.update_person(session, actor, person_id, data)
+    except (ValidationError, DomainError) as error:
+        errors = _change_errors(error, values, own=person.id == actor.id)
+        context = await _edit_context(session, actor, person, values, roles)
+        raise await _refused(
+            request, session, actor, EDIT, errors, status=_status(error), **context
+        ) from None
+    return pages.see_other(f"/people/{person_id}", done="changed")
+
+
+def _change_errors(
+    error: ValidationError | DomainError, values: dict[str, str], *, own: bool
+) -> dict[str, str]:
+    """Beside each field; the service's 403 on the clerk's own responsibilities beside them (the only
+    403 a keeper of the people meets here: the form never deactivates)."""
+    if isinstance(error, DomainError) and error.status == 403 and own:
+        return {"roles": OWN_ROLES}
+    if isinstance(error, DomainError) and error.status in (403, 404):
+        raise error
+    return _errors(error, values)
 
 
 @router.post("/people/{person_id}/appointments")

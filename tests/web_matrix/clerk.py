@@ -20,6 +20,8 @@ PAGES: dict[tuple[str, str], Any] = {
     ("GET", "/people/import"): KEEPER,
     ("POST", "/people/import"): KEEPER,
     ("GET", "/people/{person_id}"): KEEPER,
+    ("GET", "/people/{person_id}/edit"): KEEPER,
+    ("POST", "/people/{person_id}/edit"): KEEPER,
     ("POST", "/people/{person_id}/appointments"): KEEPER,
     ("POST", "/people/{person_id}/deactivate"): KEEPER,
     ("POST", "/people/{person_id}/reactivate"): KEEPER,
@@ -41,6 +43,11 @@ BODIES: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/people/import"): (
         "file",
         lambda r: {"file": b"email,full_name\nnew.one@trust.test,New One\n"},
+    ),
+    # The trustee's own email kept, a new name; the trustee holds no responsibility, none ticked.
+    ("POST", "/people/{person_id}/edit"): (
+        "form",
+        lambda r: {"full_name": "Matrix Renamed", "email": r.person_email},
     ),
     ("POST", "/people/{person_id}/appointments"): ("form", lambda r: {"governance_role": "member"}),
     ("POST", "/people/{person_id}/deactivate"): ("form", lambda r: {}),
