@@ -147,6 +147,32 @@ class TestAnnualDeclaration:
         assert "A declaration has already been submitted in this cycle" in page(again, 409)
         assert len(await api_declarations(client, person, cycle_id)) == 1
 
+    async def test_a_refused_declaration_shows_the_interests_as_the_register_still_holds_them(
+        self, client: AsyncClient, session: AsyncSession
+    ) -> None:
+        # Alpha is ended first, then Beta (ended meanwhile elsewhere) refuses the whole submission:
+        # rolled back, Alpha is still open, and the form shown again must offer it as open.
+        person = await trustee(session)
+        alpha = await interest_of(session, person, "Alpha Ltd")
+        beta = await interest_of(session, person, "Beta Ltd")
+        cycle_id = await cycle_for(session)
+        await interests_service.end(session, system_actor(), beta.id, None)
+        response = await client.post(
+            f"/declarations/{cycle_id}",
+            data={
+                f"interest-{alpha.id}": "end",
+                f"interest-{beta.id}": "end",
+                "code_of_conduct_accepted": "true",
+            },
+            headers=bearer(person.id),
+        )
+        assert response.status_code == 422, response.text[:500]
+        assert f'name="interest-{alpha.id}"' in response.text
+        assert "as already recorded" not in response.text
+        await session.refresh(alpha)
+        assert alpha.end_date is None
+        assert await api_declarations(client, person, cycle_id) == []
+
     async def test_a_declaration_past_its_due_date_is_said_to_be_overdue(
         self, client: AsyncClient, session: AsyncSession
     ) -> None:

@@ -31,7 +31,7 @@ async def login_form(client: AsyncClient) -> str:
     """The sign-in form's token (and the pre-session cookie it is tied to, kept by the client)."""
     response = await client.get("/login")
     assert response.status_code == 200, response.text[:300]
-    assert cookies.PRE_SESSION_COOKIE in client.cookies
+    assert cookies.pre_session_cookie_name() in client.cookies
     return csrf_of(response.text)
 
 
@@ -437,3 +437,107 @@ async def test_each_record_an_email_links_to_is_marked_on_its_page(
         shown = await client.get(page, headers=me.headers)
         assert shown.status_code == 200
         assert f'id="{anchor}"' in shown.text, (kind, page)
+
+
+class TestOddTokensAndHtmx:
+    @pytest.mark.parametrize("token", ["é", "x" * 64, "\u202e" + "0" * 63, ""])
+    async def test_a_malformed_token_is_refused_as_any_wrong_one(
+        self, client: AsyncClient, caller: Callable[..., Awaitable[Caller]], token: str
+    ) -> None:
+        person = (await caller()).person
+        await login_form(client)
+        refused = await client.post(
+            "/login", data={"username": person.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+        )
+        assert refused.status_code == 403 and "The sign-in form had expired" in refused.text
+        await signed_in(client, person.email)
+        form = await client.post("/interests/new", data={"category": "other", "csrf_token": token})
+        assert form.status_code == 403 and form.headers["content-type"].startswith("text/html")
+        api = await client.post(
+            "/api/v1/interests",
+            json={"category": "other", "description": "x"},
+            headers={cookies.CSRF_HEADER: token} if token.isascii() and token else {},
+        )
+        assert api.status_code == 403
+
+    async def test_htmx_with_an_ended_session_is_sent_to_sign_in_and_back(
+        self, client: AsyncClient, caller: Callable[..., Awaitable[Caller]]
+    ) -> None:
+        client.cookies.set(SESSION, "not-a-valid-token")
+        response = await client.post(
+            "/interests/new",
+            data={"category": "other"},
+            headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/approvals?x=1"},
+        )
+        # Not a 303: the browser would follow it inside htmx's request and swap the sign-in page in.
+        assert response.status_code == 401
+        assert response.headers["hx-redirect"] == "/login?next=/approvals&notice=expired"
+        assert any(h.startswith(f'{SESSION}=""') for h in set_cookie_headers(response))
+
+    async def test_htmx_gets_a_refusal_as_a_fragment_not_a_second_page(
+        self, client: AsyncClient, caller: Callable[..., Awaitable[Caller]]
+    ) -> None:
+        person = (await caller()).person
+        await signed_in(client, person.email)
+        response = await client.post(
+            "/interests/new",
+            data={"category": "other"},
+            headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/interests"},
+        )
+        assert response.status_code == 403
+        assert "<html" not in response.text and "<main" not in response.text
+        assert 'role="alert"' in response.text and "reload the page" in response.text
+        assert '<a href="/interests">Reload the page</a>' in response.text
+
+
+class TestReviewFindings:
+    async def test_a_body_the_guard_refuses_is_said_to_be_too_large_not_a_stale_form(
+        self, client: AsyncClient, caller: Callable[..., Awaitable[Caller]]
+    ) -> None:
+        person = (await caller()).person
+        token = await signed_in(client, person.email)
+        response = await client.post(
+            "/interests/new",
+            data={"category": "other", "description": "x" * (2 * 1024 * 1024), "csrf_token": token},
+        )
+        assert response.status_code == 413, response.text[:300]
+
+    async def test_signed_in_a_return_to_the_sign_in_page_goes_home_not_round_in_a_circle(
+        self, client: AsyncClient, caller: Callable[..., Awaitable[Caller]]
+    ) -> None:
+        person = (await caller()).person
+        await signed_in(client, person.email)
+        for target in ("/login", "/logout", "/login?next=/login"):
+            response = await client.get("/login", params={"next": target})
+            assert response.status_code == 303 and response.headers["location"] == "/", target
+
+    async def test_a_page_beyond_ones_role_says_so_in_words(
+        self, client: AsyncClient, caller: Callable[..., Awaitable[Caller]]
+    ) -> None:
+        me = await caller()
+        response = await client.get("/people", headers=me.headers)
+        assert response.status_code == 403
+        assert "not part of what your role in the trust lets you do" in response.text
+        assert "people:write" not in response.text
+
+    async def test_an_interest_starting_later_offers_no_ending_today(
+        self, client: AsyncClient, caller: Callable[..., Awaitable[Caller]]
+    ) -> None:
+        me = await caller()
+        later = await client.post(
+            "/api/v1/interests",
+            json={
+                "category": "other",
+                "description": "Joins the board next year",
+                "start_date": "2099-01-01",
+            },
+            headers=me.headers,
+        )
+        assert later.status_code == 201, later.text
+        page = await client.get("/interests", headers=me.headers)
+        assert f"/interests/{later.json()['id']}/end" not in page.text
+        assert "Starts in the future" in page.text
+        refused = await client.post(f"/interests/{later.json()['id']}/end", data={}, headers=me.headers)
+        assert refused.status_code == 422
+        summary = refused.text.split("There is a problem", 1)[1].split("</div>", 1)[0]
+        assert 'href="#' not in summary and "before" in summary

@@ -20,7 +20,7 @@ async def sign_in(client: AsyncClient, email: str, password: str = DEFAULT_PASSW
     """Signs in with the form (the client keeps the cookies) and returns the session pages' CSRF token."""
     form = await client.get("/login")
     assert form.status_code == 200, form.text[:300]
-    assert cookies.PRE_SESSION_COOKIE in client.cookies
+    assert cookies.pre_session_cookie_name() in client.cookies
     response = await client.post(
         "/login", data={"username": email, "password": password, "csrf_token": csrf_of(form.text)}
     )

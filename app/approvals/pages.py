@@ -3,7 +3,8 @@ and the requester's declared interests beside it, and approve or reject on each.
 
 The queue is the API's (app.approvals.queue); each record is read and decided through the queue's
 registered sources: the record domain's own view and decision service, the ones its API route
-calls, so that this package still imports no record domain (STYLE.md). A small htmx form swaps the
+calls, so that this package still imports no gift, hospitality or paid work domain (STYLE.md); the
+requester's interests are read through the register's own service. A small htmx form swaps the
 item for what was decided; without JavaScript the same form posts and comes back to the queue.
 """
 
@@ -30,7 +31,7 @@ from app.core.errors import DomainError
 from app.core.schemas import PageParams
 from app.interests import service as interests_service
 from app.interests.models import Interest
-from app.interests.pages import CATEGORY_WORDS
+from app.interests.words import CATEGORY_WORDS, WHOSE
 from app.people import service as people_service
 from app.web import pages
 
@@ -52,12 +53,6 @@ FLAG_WORDS = {
     "provider_conflict": "The provider matches a declared interest of the person asking or of a decider",
 }
 # Whose interest, as others read it (the interests pages speak to the declarant: "Mine").
-WHOSE = {
-    "self": "Their own",
-    "spouse_partner": "Their spouse or partner's",
-    "family_member": "A family member's",
-    "close_associate": "A close associate's",
-}
 # What each kind's two buttons say, and what was done (the queue's notice and the swapped item).
 CHOICES = {
     Kind.GIFT: ("Approve the gift", "Reject the gift", "approved", "rejected"),

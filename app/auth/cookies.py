@@ -13,6 +13,7 @@ library's hmac is all it takes; a CSRF package would add a second session store 
 
 import hashlib
 import hmac
+import re
 import secrets
 from functools import lru_cache
 
@@ -24,8 +25,6 @@ from app.core.settings import get_settings
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"  # a hidden input of every form
 CSRF_HEADER = "X-CSRF-Token"  # for a script or an API client using the cookie
-# Before sign-in there is no session to tie the login form's token to: a random cookie stands in.
-PRE_SESSION_COOKIE = "probity_pre_session"
 
 
 @lru_cache
@@ -33,6 +32,13 @@ def session_cookie_name() -> str:
     """In production the `__Host-` prefix makes the browser refuse the cookie unless it is Secure,
     for the whole site and set by this host alone (no sibling subdomain can plant one)."""
     return "__Host-probity_session" if get_settings().is_production else "probity_session"
+
+
+@lru_cache
+def pre_session_cookie_name() -> str:
+    """Before sign-in there is no session to tie the login form's token to: a random cookie stands
+    in, with the same `__Host-` protection in production (no sibling subdomain can plant one)."""
+    return "__Host-probity_pre_session" if get_settings().is_production else "probity_pre_session"
 
 
 @lru_cache
@@ -45,8 +51,15 @@ def csrf_token_for(anchor: str) -> str:
     return hmac.new(_csrf_key(), anchor.encode(), hashlib.sha256).hexdigest()
 
 
+_TOKEN_SHAPE = re.compile(r"[0-9a-f]{64}")
+
+
 def csrf_valid(anchor: str | None, token: str | None) -> bool:
-    return bool(anchor) and bool(token) and hmac.compare_digest(csrf_token_for(anchor or ""), token or "")
+    """True for the token of this anchor. Anything not shaped like one (a non-ASCII character would
+    make compare_digest raise) is simply wrong."""
+    if not anchor or not token or not _TOKEN_SHAPE.fullmatch(token):
+        return False
+    return hmac.compare_digest(csrf_token_for(anchor), token)
 
 
 def session_token(request: Request) -> str | None:
@@ -55,7 +68,7 @@ def session_token(request: Request) -> str | None:
 
 def csrf_anchor(request: Request) -> str | None:
     """What this browser's forms are tied to: its session, else its pre-session cookie."""
-    return session_token(request) or request.cookies.get(PRE_SESSION_COOKIE) or None
+    return session_token(request) or request.cookies.get(pre_session_cookie_name()) or None
 
 
 async def sent_csrf_token(request: Request) -> str | None:
@@ -77,7 +90,10 @@ def _cookie_flags() -> dict[str, bool | str]:
 
 def set_session(response: Response, token: str, max_age: int) -> None:
     response.set_cookie(session_cookie_name(), token, max_age=max_age, **_cookie_flags())  # type: ignore[arg-type]
-    response.delete_cookie(PRE_SESSION_COOKIE, path="/")
+    flags = _cookie_flags()  # a `__Host-` cookie is deleted only by a Set-Cookie as strict as its own
+    response.delete_cookie(
+        pre_session_cookie_name(), path="/", secure=bool(flags["secure"]), httponly=True, samesite="lax"
+    )
 
 
 def clear_session(response: Response) -> None:
@@ -89,8 +105,8 @@ def clear_session(response: Response) -> None:
 
 def pre_session_anchor(request: Request) -> str:
     """The login form's anchor: the browser's pre-session cookie, or a new one to set with the form."""
-    return request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
+    return request.cookies.get(pre_session_cookie_name()) or secrets.token_urlsafe(32)
 
 
 def set_pre_session(response: Response, anchor: str) -> None:
-    response.set_cookie(PRE_SESSION_COOKIE, anchor, **_cookie_flags())  # type: ignore[arg-type]
+    response.set_cookie(pre_session_cookie_name(), anchor, **_cookie_flags())  # type: ignore[arg-type]

@@ -16,12 +16,15 @@ from app.auth.permissions import Permission, Role, permissions_of
 from app.auth.tokens import TokenService, TokenSubject
 from app.core import clock
 from app.core.deps import Transactions
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import DomainError, Forbidden, Unauthorized
+from app.core.middleware import REFUSAL_KEY
 from app.core.routing import refuse_unacceptable
 from app.core.settings import get_settings
 from app.people.governance import GovernanceRole
 from app.people.models import Person, governance_roles_held, roles_held, split_held
 
+# The start of every refusal for want of a permission (pages say it in their own words).
+NOT_PERMITTED = "Your roles do not allow this"
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
@@ -107,6 +110,11 @@ async def current_actor(
 
 
 async def _ensure_csrf(request: Request, session_token: str) -> None:
+    # A body the guard refused (too large, not UTF-8) was never read: say what is wrong with it,
+    # not that its token is missing (the request fails either way).
+    refusal = request.scope.get(REFUSAL_KEY)
+    if isinstance(refusal, DomainError):
+        raise refusal
     if not cookies.csrf_valid(session_token, await cookies.sent_csrf_token(request)):
         raise Forbidden("This form has expired or did not come from Probity: reload the page and try again")
 
@@ -123,7 +131,7 @@ def require(permission: Permission) -> Callable[..., Awaitable[Actor | None]]:
 
     async def check(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if not actor.has(permission):
-            raise Forbidden(f"Your roles do not allow this ({permission.value})")
+            raise Forbidden(f"{NOT_PERMITTED} ({permission.value})")
         await refuse_unacceptable(request)
         return actor
 

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, Response
 
-from app.approvals.pages import WHOSE
 from app.auth.actor import Actor
 from app.auth.dependencies import ConflictChecker, ConflictReader, RptReader
 from app.auth.permissions import Permission
@@ -24,7 +23,7 @@ from app.conflicts.schemas import CheckContext, ConflictCheckCreate, Outcome, Re
 from app.core.deps import Session, Transactions
 from app.core.errors import DomainError, Forbidden
 from app.core.schemas import PageParams
-from app.interests.pages import CATEGORY_WORDS
+from app.interests.words import CATEGORY_WORDS, WHOSE
 from app.people import service as people_service
 from app.web import pages
 

@@ -19,7 +19,8 @@ from app.declarations import service
 from app.declarations.models import DeclarationCycle
 from app.declarations.schemas import DeclarationCreate, DeclarationRead
 from app.interests import service as interests_service
-from app.interests.pages import CATEGORY_WORDS, HOLDER_WORDS
+from app.interests.schemas import InterestSnapshot
+from app.interests.words import CATEGORY_WORDS, HOLDER_WORDS
 from app.web import pages
 
 router = pages.page_router()
@@ -149,7 +150,12 @@ async def _form_context(session: AsyncSession, actor: Actor, cycle: DeclarationC
         "cycle": cycle,
         "standing": await _standing(session, actor, cycle, made),
         "declaration": made,
-        "interests": await interests_service.open_interests(session, actor.id, clock.today()),
+        # Frozen copies: a refused submission may have ended some of the live rows before it was
+        # refused (and rolled back); the form shown again must say what the register still holds.
+        "interests": [
+            InterestSnapshot.model_validate(interest)
+            for interest in await interests_service.open_interests(session, actor.id, clock.today())
+        ],
         "scope": scope_words(cycle),
         "today": clock.today(),
         "principles": PRINCIPLES,

@@ -8,11 +8,13 @@ from pydantic import ValidationError
 from starlette.responses import HTMLResponse, Response
 
 from app.auth.dependencies import InterestsDeclarant
+from app.core import clock
 from app.core.deps import Session
 from app.core.errors import DomainError
 from app.core.schemas import PageParams
 from app.interests import service
 from app.interests.schemas import Holder, InterestCategory, InterestCreate, InterestEnd
+from app.interests.words import CATEGORY_WORDS, HOLDER_WORDS
 from app.web import pages
 
 router = pages.page_router()
@@ -35,30 +37,12 @@ LABELS = {
     "end_date": "End date",
     "private": "Keep the description private",
 }
-CATEGORY_WORDS = {
-    "directorship": "Directorship of a company",
-    "shareholding": "Shares in a company",
-    "employment": "Employment or paid work",
-    "partnership": "Partnership in a firm",
-    "trusteeship": "Trustee of a charity or public body",
-    "governance_role": "Governor or trustee of another school or trust",
-    "contract": "Contract with, or supplier to, the trust",
-    "land_property": "Land or property",
-    "membership": "Membership of a professional body, party or union",
-    "relationship": "Close relationship with staff, trustees, governors or parents",
-    "other": "Something else",
-}
-HOLDER_WORDS = {
-    "self": "Mine",
-    "spouse_partner": "My spouse or partner's",
-    "family_member": "A family member's",
-    "close_associate": "A close associate's",
-}
 DONE = {"added": "Your interest has been added.", "ended": "The interest has been ended."}
 
 
 def _form_context() -> dict[str, object]:
     return {
+        "today": clock.today(),
         "categories": [(c.value, CATEGORY_WORDS[c.value]) for c in InterestCategory],
         "holders": [(h.value, HOLDER_WORDS[h.value]) for h in Holder],
         "category_words": CATEGORY_WORDS,
@@ -146,6 +130,7 @@ async def end_interest(
             trust=await pages.trust_name(session),
             values=values,
             labels=LABELS,
+            at_top=True,
             title="My interests",
             open_interests=[i for i in rows if i.end_date is None],
             ended_interests=[i for i in rows if i.end_date is not None],

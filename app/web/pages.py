@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
@@ -29,6 +29,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from app.approvals import policy
 from app.auth import cookies
 from app.auth.actor import Actor
+from app.auth.dependencies import NOT_PERMITTED
 from app.auth.permissions import Permission, Role
 from app.core import clock
 from app.core.errors import DomainError
@@ -56,21 +57,48 @@ class PageRoute(APIRoute):
     @staticmethod
     def error_page(request: Request, status: int, detail: str, headers: Mapping[str, str]) -> Response:
         if status == 401:
-            # Back to the page after signing in; a form sent after the session ended goes home
-            # (its action is not a page to show, and what it carried cannot be trusted now).
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            if request.method not in cookies.SAFE_METHODS:
-                target = "/"
-            location = "/login?next=" + quote(local_path(target), safe="/")
-            ended = cookies.session_token(request) is not None  # it has expired or been withdrawn
-            response: Response = RedirectResponse(location + ("&notice=expired" if ended else ""), 303)
-            if ended:
-                cookies.clear_session(response)
-            return response
+            return _to_sign_in(request)
         kept = {name: value for name, value in headers.items() if name.lower() == "retry-after"}
+        if status == 403 and detail.startswith(NOT_PERMITTED):
+            detail = "This page is not part of what your role in the trust lets you do."
+        if is_htmx(request):
+            # htmx swaps the answer into part of the page: a whole page would nest a second frame.
+            reload = local_path(urlsplit(request.headers.get("HX-Current-URL", "")).path)
+            fragment = "_error_fragment.html"
+            return render(
+                request, fragment, actor=None, status=status, headers=kept, detail=detail, reload=reload
+            )
         return render(
             request, "error.html", actor=None, status=status, headers=kept, status_code=status, detail=detail
         )
+
+
+def is_htmx(request: Request) -> bool:
+    """A request htmx sent from a page (it swaps the answer into that page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def _to_sign_in(request: Request) -> Response:
+    """Signed out (or the session ended): to the sign-in page, then back to the page. A form sent
+    after the session ended goes home (its action is not a page, and what it carried cannot be
+    trusted now); for htmx, back to the page it was sent from, by HX-Redirect (a 303 would be
+    followed inside the request and the sign-in page swapped into the page)."""
+    ended = cookies.session_token(request) is not None  # it has expired or been withdrawn
+    if is_htmx(request):
+        target = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+    elif request.method in cookies.SAFE_METHODS:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        target = "/"
+    location = "/login?next=" + quote(local_path(target), safe="/") + ("&notice=expired" if ended else "")
+    response: Response = (
+        Response(status_code=401, headers={"HX-Redirect": location})
+        if is_htmx(request)
+        else RedirectResponse(location, 303)
+    )
+    if ended:
+        cookies.clear_session(response)
+    return response
 
 
 def page_router() -> APIRouter:
@@ -286,17 +314,21 @@ def rejected(
     labels: Mapping[str, str] | None = None,
     # Any, not Mapping[str, str] | None: pages splat their context (a dict[str, object]) beside it.
     missing: Any = None,
+    at_top: Any = False,  # a bool (Any for the same reason as `missing`)
     **context: Any,
 ) -> FormRejected:
     """The form again, its input kept, each problem beside its field; 422 unless the service said.
     `missing` says, by field, what to ask for when a field the form needs was left empty ("Choose
-    whether you accepted it" rather than the schema's "Field required")."""
+    whether you accepted it" rather than the schema's "Field required"). `at_top`: the page has no
+    such fields (a button in a list), so every problem is said once, at the top."""
     status = error.status if isinstance(error, DomainError) else 422
     headers = error.headers if isinstance(error, DomainError) else None
     errors = field_errors(error, labels)
     errors.update(
         {name: words for name, words in (missing or {}).items() if name in errors and not values.get(name)}
     )
+    if at_top:
+        errors = {"": " ".join(dict.fromkeys(errors.values()))}
     response = render(
         request,
         template,
@@ -323,6 +355,8 @@ def local_path(target: str | None, default: str = "/") -> str:
     """A path on this site to go back to after sign-in, never another site's address."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
         return default
+    if urlsplit(target).path in ("/login", "/logout"):
+        return default  # back to signing in would go round in a circle
     return target
 
 

@@ -112,7 +112,7 @@ async def login(_: Public, request: Request, transactions: Transactions) -> Resp
     target = pages.local_path(target)
     values = {"username": username[:320]}
     if not cookies.csrf_valid(
-        request.cookies.get(cookies.PRE_SESSION_COOKIE), str(form.get("csrf_token") or "")
+        request.cookies.get(cookies.pre_session_cookie_name()), str(form.get("csrf_token") or "")
     ):
         errors = {"": "The sign-in form had expired. Please sign in again."}
         return _login_page(request, trust, next=target, status=403, errors=errors, values=values)
