@@ -17,7 +17,7 @@ from app.core.schemas import PageParams
 from app.declarations import service
 from app.declarations.schemas import CycleCreate, DeclarationState
 from app.people.governance import GovernanceRole
-from app.people.pages import GOVERNANCE_WORDS
+from app.people.page_parts import GOVERNANCE_WORDS
 from app.web import pages
 
 router = pages.page_router()
