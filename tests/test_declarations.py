@@ -4,16 +4,20 @@ import asyncio
 import csv
 import io
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import Role
 from app.core import clock
 from app.core.db import Database
+from app.declarations import service
+from app.declarations.schemas import DeclarationState
 from app.people.governance import GovernanceRole
 from tests.factories import bearer, days_from_today, make_person
 from tests.live import live_client
@@ -291,6 +295,54 @@ class TestCycleStatus:
         admin = await caller(Role.GOVERNANCE_ADMIN)
         assert (await cycle_status(client, admin, {"id": str(uuid.uuid4())})).status_code == 404
         assert (await status_csv(client, admin, {"id": str(uuid.uuid4())})).status_code == 404
+
+    async def test_the_counts_of_many_cycles_are_those_of_each_cycles_status(
+        self, client: AsyncClient, session: AsyncSession, caller
+    ) -> None:
+        # The cycles page counts a page of cycles in one query; each count is what the cycle's own
+        # status lists: declared (even by someone since out of scope), outstanding, overdue, and an
+        # inactive person or one outside every cycle's roles nowhere.
+        admin = await caller(Role.GOVERNANCE_ADMIN)
+        ann, erin = await caller(governance_roles=TRUSTEE), await caller(governance_roles=TRUSTEE)
+        await caller(governance_roles=(GovernanceRole.TRUSTEE, GovernanceRole.MEMBER))  # in two cycles
+        dan = await caller(governance_roles=(GovernanceRole.MEMBER,))
+        await caller(governance_roles=TRUSTEE, active=False)
+        await caller(governance_roles=(GovernanceRole.STAFF,))
+        trustees = await open_cycle(client, admin, name="Trustees")
+        late = await open_cycle(
+            client,
+            admin,
+            name="Members, past due",
+            opens_on=days_from_today(-20),
+            due_on=days_from_today(-10),
+            governance_roles=["member"],
+        )
+        both = await open_cycle(client, admin, name="Both", governance_roles=["trustee", "member"])
+        empty = await open_cycle(client, admin, name="Nobody", governance_roles=["local_governor"])
+        await submitted(client, ann, trustees)
+        await submitted(client, erin, trustees)
+        await submitted(client, dan, late)
+        stepped_down = await client.patch(
+            f"/api/v1/people/{erin.id}", json={"governance_roles": []}, headers=admin.headers
+        )
+        assert stepped_down.status_code == 200, stepped_down.text
+        cycles = [await service.get_cycle(session, uuid.UUID(c["id"])) for c in (trustees, late, both, empty)]
+
+        counted = await service.counts(session, cycles)
+
+        each = {}
+        for cycle in cycles:
+            found = Counter(item.status for item in await service.status(session, cycle.id, None))
+            each[cycle.id] = {state: found[state] for state in DeclarationState}
+        assert counted == each
+        # Submitted, outstanding, overdue: the one in two roles counted once in "Both".
+        assert [tuple(counted[c.id][state] for state in DeclarationState) for c in cycles] == [
+            (2, 1, 0),
+            (1, 0, 1),
+            (0, 3, 0),
+            (0, 0, 0),
+        ]
+        assert await service.counts(session, []) == {}
 
 
 class TestSubmitDeclaration:

@@ -6,8 +6,13 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.permissions import Role
+from app.auth.actor import Actor
+from app.auth.permissions import Role, permissions_of
+from app.core import clock
+from app.core.schemas import PageParams
+from app.interests import service
 
 CATEGORIES = (
     "directorship",
@@ -44,6 +49,21 @@ async def audit_events(client: AsyncClient, reader: Any, entity_id: str, action:
     )
     assert response.status_code == 200
     return response.json()["items"]
+
+
+def actor_of(who: Any, role: Role) -> Actor:
+    """The caller as the services see them, holding this one role."""
+    held = frozenset({role})
+    return Actor(
+        who.id, who.person.email, who.person.full_name, None, held, frozenset(), permissions_of(held)
+    )
+
+
+async def gift_waiting(client: AsyncClient, who: Any) -> None:
+    """A gift over the limit, waiting for the HR Director or the Director of Finance."""
+    body = {"donor_name": "Pat Parent", "description": "A hamper", "value_gbp": "80.00", "accepted": True}
+    gift = await client.post("/api/v1/gifts", json=body, headers=who.headers)
+    assert gift.status_code == 201 and gift.json()["status"] == "pending_review", gift.text
 
 
 def ids(response: Response) -> set[str]:
@@ -508,6 +528,42 @@ class TestListInterests:
     async def test_a_bad_filter_is_a_422(self, client: AsyncClient, caller, params: dict[str, str]) -> None:
         response = await client.get("/api/v1/interests", params=params, headers=(await caller()).headers)
         assert response.status_code == 422
+
+    async def test_the_open_interests_of_many_people_are_each_ones_list(
+        self, client: AsyncClient, session: AsyncSession, caller
+    ) -> None:
+        # The Decisions page reads every requester's open interests in one query: for each person
+        # asked for, what the list of their interests open today gives the same caller.
+        hr, clerk = await caller(Role.HR_DIRECTOR), await caller(Role.GOVERNANCE_ADMIN)
+        teacher, quiet, bystander = await caller(), await caller(), await caller()
+        older = await declared(client, teacher, organisation_name="Old Firm Ltd", start_date="2020-01-01")
+        newer = await declared(client, teacher, organisation_name="New Firm Ltd", start_date="2024-01-01")
+        gone = await declared(client, teacher, organisation_name="Gone Ltd", start_date="2019-01-01")
+        ended = await client.post(
+            f"/api/v1/interests/{gone['id']}/end", json={"end_date": "2021-01-01"}, headers=teacher.headers
+        )
+        assert ended.status_code == 200, ended.text
+        unseen = await declared(client, bystander)
+        await gift_waiting(client, teacher)
+        await gift_waiting(client, quiet)
+        people = {teacher.id, quiet.id, bystander.id, uuid.uuid4()}
+        today, page = clock.today(), PageParams(limit=200)
+        as_hr, as_clerk = actor_of(hr, Role.HR_DIRECTOR), actor_of(clerk, Role.GOVERNANCE_ADMIN)
+
+        for actor in (as_hr, as_clerk):
+            held = await service.open_interests_of(session, actor, people, today)
+            each = {}
+            for person_id in people:
+                filters = service.InterestFilter(person_id=person_id, open_on=today)
+                each[person_id], _ = await service.list_interests(session, actor, filters, page)
+            assert held == each
+            assert [i.id for i in held[teacher.id]] == [uuid.UUID(newer["id"]), uuid.UUID(older["id"])]
+            assert held[quiet.id] == []
+        # The decider sees only whoever waits for them; the clerk sees everyone's.
+        assert (await service.open_interests_of(session, as_hr, people, today))[bystander.id] == []
+        everyone = await service.open_interests_of(session, as_clerk, people, today)
+        assert [i.id for i in everyone[bystander.id]] == [uuid.UUID(unseen["id"])]
+        assert await service.open_interests_of(session, as_hr, set(), today) == {}
 
 
 class TestEndInterest:

@@ -114,29 +114,15 @@ async def _details(
     return read
 
 
-async def _interests(
-    session: AsyncSession, actor: Actor, people: set[uuid.UUID]
-) -> dict[uuid.UUID, list[Interest]]:
-    """Each requester's interests open today, read through the register's own service with the
-    decider's permissions: a decider reads the open interests of whoever waits for their decision
-    ("Who sees what"), so the list is theirs, never an empty stand-in."""
-    held: dict[uuid.UUID, list[Interest]] = {}
-    for person_id in people:
-        found, _ = await interests_service.list_interests(
-            session,
-            actor,
-            interests_service.InterestFilter(person_id=person_id, open_on=clock.today()),
-            PageParams(limit=200),
-        )
-        held[person_id] = found
-    return held
-
-
 async def _queue(session: AsyncSession, actor: Actor) -> tuple[list[Item], int]:
     """The queue as the API lists it (oldest first), with each record and its requester's interests."""
     waiting, total = await queue.pending(session, actor, PageParams(limit=SHOWN))
     details = await _details(session, actor, waiting)
-    interests = await _interests(session, actor, {w.person_id for w in waiting})
+    # Read with the decider's permissions: a decider reads the open interests of whoever waits for
+    # their decision ("Who sees what"), so the lists are theirs, never an empty stand-in.
+    interests = await interests_service.open_interests_of(
+        session, actor, {w.person_id for w in waiting}, clock.today()
+    )
     items = [
         Item(
             w.kind,
@@ -157,7 +143,7 @@ async def _queue(session: AsyncSession, actor: Actor) -> tuple[list[Item], int]:
 async def _item(session: AsyncSession, actor: Actor, kind: Kind, record: Submitted) -> Item:
     """One record as an item of the queue (for the htmx answer), read as the queue reads it."""
     names = await people_service.names_of(session, {record.person_id})
-    interests = await _interests(session, actor, {record.person_id})
+    interests = await interests_service.open_interests_of(session, actor, {record.person_id}, clock.today())
     return Item(
         kind,
         record.id,

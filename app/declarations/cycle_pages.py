@@ -39,10 +39,10 @@ MISSING = {
 DONE = {"opened": "The cycle is open. Everyone in it will be told by email, and reminded as the date nears."}
 
 
-def _counts(items: list[Any]) -> dict[str, int]:
-    """How many have declared, are outstanding and are overdue."""
+def _counts(items: list[Any]) -> dict[DeclarationState, int]:
+    """How many have declared, are outstanding and are overdue (as `service.counts` counts them)."""
     found = Counter(item.status for item in items)
-    return {state.value: found[state] for state in DeclarationState}
+    return {state: found[state] for state in DeclarationState}
 
 
 @router.get("/cycles", response_class=HTMLResponse)
@@ -56,7 +56,7 @@ async def cycles(
     found, total = await service.list_cycles(
         session, PageParams(limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     )
-    counts = {cycle.id: _counts(await service.status(session, cycle.id, None)) for cycle in found}
+    counts = await service.counts(session, found)
     return await pages.page(
         request,
         session,

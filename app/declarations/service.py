@@ -1,9 +1,22 @@
 """Annual declarations: the clerk opens a cycle; each person in scope confirms their interests once."""
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    distinct,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,6 +156,64 @@ async def status(
                 )
             )
     return items
+
+
+async def counts(
+    session: AsyncSession, cycles: list[DeclarationCycle]
+) -> dict[uuid.UUID, dict[DeclarationState, int]]:
+    """How many in each cycle are submitted, outstanding and overdue, as `status` finds them, for a
+    page of cycles in one query: submitted are the cycle's declarations; the others are the active
+    people in its scope today (`in_scope`) without one (`undeclared`), overdue once past its due date."""
+    found = {cycle.id: dict.fromkeys(DeclarationState, 0) for cycle in cycles}
+    if not cycles:
+        return found
+    ids = list(found)
+    declared = (
+        select(Declaration.cycle_id, true(), func.count())
+        .where(Declaration.cycle_id.in_(ids))
+        .group_by(Declaration.cycle_id)
+    )
+    waiting = (
+        select(DeclarationCycle.id, false(), func.count(distinct(Person.id)))
+        .join(Appointment, _holds_a_role_of(cycles))
+        .join(Person, Person.id == Appointment.person_id)
+        .where(
+            DeclarationCycle.id.in_(ids),
+            appointment_open_on(clock.today()),
+            Person.active.is_(True),
+            ~exists().where(Declaration.cycle_id == DeclarationCycle.id, Declaration.person_id == Person.id),
+        )
+        .group_by(DeclarationCycle.id)
+    )
+    due = {cycle.id: cycle.due_on for cycle in cycles}
+    for cycle_id, submitted, number in await session.execute(union_all(declared, waiting)):
+        late = clock.today() > due[cycle_id]
+        state = (
+            DeclarationState.SUBMITTED
+            if submitted
+            else DeclarationState.OVERDUE
+            if late
+            else DeclarationState.OUTSTANDING
+        )
+        found[cycle_id][state] = number
+    return found
+
+
+def _holds_a_role_of(cycles: list[DeclarationCycle]) -> ColumnElement[bool]:
+    """An appointment in one of the governance roles of the cycle it is joined to. A cycle's roles
+    are a JSON list, which each database reads its own way: the cycles of each role (five at most)
+    are known here instead."""
+    by_role: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for cycle in cycles:
+        for role in cycle.governance_roles:
+            by_role[role].append(cycle.id)
+    return or_(
+        false(),
+        *(
+            and_(Appointment.governance_role == role, DeclarationCycle.id.in_(ids))
+            for role, ids in by_role.items()
+        ),
+    )
 
 
 # ---------------------------------------------------------------- declarations

@@ -165,6 +165,26 @@ async def list_interests(
     )
 
 
+async def open_interests_of(
+    session: AsyncSession, actor: Actor, person_ids: set[uuid.UUID], day: date
+) -> dict[uuid.UUID, list[Interest]]:
+    """Each of these people's interests open on a day that the caller may see, in one query (the
+    Decisions page reads every requester's at once): the same rule as `list_interests` (it starts
+    from `readable`) and the same order, newest start first. Everyone asked for is in the answer, with
+    an empty list when none is open or visible."""
+    held: dict[uuid.UUID, list[Interest]] = {person_id: [] for person_id in person_ids}
+    if not person_ids:
+        return held
+    rows = await session.scalars(
+        readable(actor)
+        .where(Interest.person_id.in_(person_ids), interest_open_on(day))
+        .order_by(Interest.start_date.desc(), Interest.created_at.desc(), Interest.id)
+    )
+    for interest in rows:
+        held[interest.person_id].append(interest)
+    return held
+
+
 async def open_interests(session: AsyncSession, person_id: uuid.UUID, day: date) -> list[Interest]:
     """A person's interests open on a day, oldest first."""
     rows = await session.scalars(
