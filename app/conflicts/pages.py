@@ -139,18 +139,12 @@ async def run_check(actor: ConflictChecker, request: Request, transactions: Tran
     """Runs the check as the API does (the search in a read transaction, then a short write that keeps
     it as evidence) and shows its result; a refusal shows the form again."""
     values = pages.text_values(await pages.form_values(request))
-    try:
+    async with pages.refused_as(
+        request, transactions, actor, FORM, values=values, labels=LABELS, context=_form_context,
+        title="Check for conflicts of interest",
+    ):  # fmt: skip
         data = pages.parse(ConflictCheckCreate, pages.typed(values, amounts=("value_gbp",)))
         made = await checks.create_check(transactions, actor, data)
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status in (403, 404):
-            raise
-        async with transactions.session(write=False) as session:
-            trust = await pages.trust_name(session)
-        raise pages.rejected(
-            request, FORM, error, actor=actor, trust=trust, values=values, labels=LABELS,
-            title="Check for conflicts of interest", **_form_context(),
-        ) from None  # fmt: skip
     return pages.see_other(f"/conflict-checks/{made.id}", done="checked")
 
 

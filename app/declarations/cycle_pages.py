@@ -6,13 +6,11 @@ from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from pydantic import ValidationError
 from starlette.responses import HTMLResponse, Response
 
 from app.auth.dependencies import CycleStatusReader, CyclesWriter
 from app.auth.permissions import Permission
 from app.core.deps import Session
-from app.core.errors import DomainError
 from app.core.schemas import PageParams
 from app.declarations import service
 from app.declarations.schemas import CycleCreate, DeclarationState
@@ -94,20 +92,12 @@ async def open_cycle(actor: CyclesWriter, request: Request, session: Session) ->
     values = pages.text_values(form)
     chosen = [str(role) for role in form.getlist("governance_roles")]
     fields = {name: value for name, value in values.items() if name != "governance_roles"}
-    try:
+    async with pages.refused_as(
+        request, session, actor, FORM, values=values, missing=MISSING,
+        context=lambda: {**_form_context(), "chosen": chosen},
+    ):  # fmt: skip
         data = pages.parse(CycleCreate, {**pages.typed(fields), "governance_roles": chosen})
         cycle = await service.open_cycle(session, actor, data)
-    except (ValidationError, DomainError) as error:
-        raise pages.rejected(
-            request,
-            FORM,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            missing=MISSING,
-            **{**_form_context(), "chosen": chosen},
-        ) from None
     return pages.see_other(f"/cycles/{cycle.id}", done="opened")
 
 

@@ -201,21 +201,11 @@ async def submit_declaration(
     cycle = await service.get_cycle(session, cycle_id)
     # Read before submitting: a refused submission may have ended some already (rolled back after).
     context = await _form_context(session, actor, cycle)
-    try:
+    async with pages.refused_as(
+        request, session, actor, FORM, values=values, labels=LABELS, context={**context, "standing": "due"},
+        reword=lambda error: _in_words(error, cycle),
+    ):  # fmt: skip
         await service.submit(session, actor, pages.parse(DeclarationCreate, _declaration(cycle_id, values)))
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status in (403, 404):
-            raise
-        raise pages.rejected(
-            request,
-            FORM,
-            _in_words(error, cycle),
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            labels=LABELS,
-            **{**context, "standing": "due"},
-        ) from None
     return pages.see_other("/declarations", done="submitted")
 
 

@@ -4,7 +4,6 @@ record one."""
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, Response
 
@@ -14,7 +13,6 @@ from app.auth.actor import Actor
 from app.auth.dependencies import SignedIn
 from app.core import clock
 from app.core.deps import Session
-from app.core.errors import DomainError
 from app.core.schemas import PageParams
 from app.gifts import service
 from app.gifts.schemas import GiftCreate, GiftStatus
@@ -115,23 +113,11 @@ async def record_gift(actor: SignedIn, request: Request, session: Session) -> Re
     """Records the gift through the same service as the API; a refusal shows the form again."""
     values = pages.text_values(await pages.form_values(request))
     data = pages.typed(values, booleans=("accepted", "is_cash"), amounts=("value_gbp",))
-    try:
+    async with pages.refused_as(
+        request, session, actor, FORM, values=values, labels=LABELS, missing=MISSING,
+        context=lambda: _context(session, actor), title="Record a gift",
+    ):  # fmt: skip
         gift = await service.record(session, actor, pages.parse(GiftCreate, {**data, "person_id": None}))
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status in (403, 404):
-            raise
-        raise pages.rejected(
-            request,
-            FORM,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            labels=LABELS,
-            missing=MISSING,
-            title="Record a gift",
-            **await _context(session, actor),
-        ) from None
     return pages.see_other(
         "/gifts", done="review" if gift.status == GiftStatus.PENDING_REVIEW else "recorded"
     )

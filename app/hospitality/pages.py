@@ -5,7 +5,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, Response
 
@@ -15,7 +14,6 @@ from app.auth.actor import Actor
 from app.auth.dependencies import SignedIn
 from app.core import clock
 from app.core.deps import Session
-from app.core.errors import DomainError
 from app.core.schemas import PageParams
 from app.hospitality import service
 from app.hospitality.schemas import HospitalityCreate, HospitalityOutcome, HospitalityStatus, InvitationType
@@ -83,12 +81,13 @@ def _words(actor: Actor) -> dict[str, Any]:
 
 
 async def _list_context(session: AsyncSession, actor: Actor) -> dict[str, Any]:
-    """My requests, newest first, with the names of those who decided them."""
+    """My requests, newest first, with the names of those who decided them, and the list's words."""
     found, _ = await service.list_requests(
         session, actor, RecordFilter(person_id=actor.id), PageParams(limit=200)
     )
     decided = await people_service.names_of(session, {r.decided_by for r in found if r.decided_by})
-    return {"title": "My hospitality", "requests": [service.view(r) for r in found], "decided_by": decided}
+    requests = [service.view(r) for r in found]
+    return {"title": "My hospitality", "requests": requests, "decided_by": decided, **_words(actor)}
 
 
 @router.get("/hospitality", response_class=HTMLResponse)
@@ -99,10 +98,9 @@ async def my_hospitality(
     done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
     """The hospitality I asked for: status, flags, who decided and their note, what I can do next."""
-    words = _words(actor)
-    notice = DONE.get(done or "", "").format(deciders=words["deciders"]) or None
     context = await _list_context(session, actor)
-    return await pages.page(request, session, actor, LIST, notice=notice, **context, **words)
+    notice = DONE.get(done or "", "").format(deciders=context["deciders"]) or None
+    return await pages.page(request, session, actor, LIST, notice=notice, **context)
 
 
 @router.get("/hospitality/new", response_class=HTMLResponse)
@@ -116,23 +114,11 @@ async def ask(actor: SignedIn, request: Request, session: Session) -> Response:
     """Asks through the same service as the API; a refusal shows the form again."""
     values = pages.text_values(await pages.form_values(request))
     data = pages.typed(values, amounts=("estimated_value_gbp",))
-    try:
+    async with pages.refused_as(
+        request, session, actor, FORM, values=values, labels=LABELS, missing=MISSING,
+        context=lambda: _words(actor), title="Ask to accept hospitality",
+    ):  # fmt: skip
         await service.submit(session, actor, pages.parse(HospitalityCreate, {**data, "person_id": None}))
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status in (403, 404):
-            raise
-        raise pages.rejected(
-            request,
-            FORM,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            labels=LABELS,
-            missing=MISSING,
-            title="Ask to accept hospitality",
-            **_words(actor),
-        ) from None
     return pages.see_other("/hospitality", done="asked")
 
 
@@ -140,22 +126,10 @@ async def ask(actor: SignedIn, request: Request, session: Session) -> Response:
 async def withdraw(actor: SignedIn, request: Request, session: Session, request_id: uuid.UUID) -> Response:
     """Withdraws my request while nobody has decided it (someone else's: 404, or 403 for its readers)."""
     asked = await service.own_request(session, actor, request_id, "withdraw this request")
-    try:
+    async with pages.refused_as(
+        request, session, actor, LIST, values={}, notice=None, context=lambda: _list_context(session, actor)
+    ):
         await service.withdraw(session, actor, asked)
-    except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        raise pages.rejected(
-            request,
-            LIST,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values={},
-            notice=None,
-            **await _list_context(session, actor),
-            **_words(actor),
-        ) from None
     return pages.see_other("/hospitality", done="withdrawn")
 
 
@@ -185,22 +159,9 @@ async def record_outcome(
     asked = await service.own_request(session, actor, request_id, "record what happened at the event")
     values = pages.text_values(await pages.form_values(request))
     data = pages.typed(values, booleans=("attended",), amounts=("actual_value_gbp",))
-    try:
+    async with pages.refused_as(
+        request, session, actor, OUTCOME, values=values, labels=OUTCOME_LABELS, missing=MISSING,
+        context=lambda: {"asked": service.view(asked), **_words(actor)}, title="What happened at the event",
+    ):  # fmt: skip
         await service.record_outcome(session, actor, asked, pages.parse(HospitalityOutcome, data))
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status in (403, 404):
-            raise
-        raise pages.rejected(
-            request,
-            OUTCOME,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            labels=OUTCOME_LABELS,
-            missing=MISSING,
-            title="What happened at the event",
-            asked=service.view(asked),
-            **_words(actor),
-        ) from None
     return pages.see_other("/hospitality", done="completed")

@@ -4,13 +4,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Request
-from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, Response
 
+from app.auth.actor import Actor
 from app.auth.dependencies import InterestsDeclarant
 from app.core import clock
 from app.core.deps import Session
-from app.core.errors import DomainError
 from app.core.schemas import PageParams
 from app.interests import service
 from app.interests.schemas import Holder, InterestCategory, InterestCreate, InterestEnd
@@ -50,6 +50,19 @@ def _form_context() -> dict[str, object]:
     }
 
 
+async def _list_context(session: AsyncSession, actor: Actor) -> dict[str, object]:
+    """My interests: open ones first, then those ended."""
+    rows, _ = await service.list_interests(
+        session, actor, service.InterestFilter(person_id=actor.id), PageParams(limit=200)
+    )
+    return {
+        "title": "My interests",
+        "open_interests": [i for i in rows if i.end_date is None],
+        "ended_interests": [i for i in rows if i.end_date is not None],
+        **_form_context(),
+    }
+
+
 @router.get("/interests", response_class=HTMLResponse)
 async def my_interests(
     actor: InterestsDeclarant,
@@ -58,20 +71,8 @@ async def my_interests(
     done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
     """The interests I have declared: open ones first, then those ended."""
-    rows, _ = await service.list_interests(
-        session, actor, service.InterestFilter(person_id=actor.id), PageParams(limit=200)
-    )
-    return await pages.page(
-        request,
-        session,
-        actor,
-        LIST,
-        title="My interests",
-        open_interests=[i for i in rows if i.end_date is None],
-        ended_interests=[i for i in rows if i.end_date is not None],
-        notice=DONE.get(done or ""),
-        **_form_context(),
-    )
+    context = await _list_context(session, actor)
+    return await pages.page(request, session, actor, LIST, notice=DONE.get(done or ""), **context)
 
 
 @router.get("/interests/new", response_class=HTMLResponse)
@@ -86,24 +87,15 @@ async def new_interest(actor: InterestsDeclarant, request: Request, session: Ses
 async def add_interest(actor: InterestsDeclarant, request: Request, session: Session) -> Response:
     """Declares the interest through the same service as the API; a refusal shows the form again."""
     values = pages.text_values(await pages.form_values(request))
-    try:
+    async with pages.refused_as(
+        request, session, actor, FORM, values=values, labels=LABELS, context=_form_context,
+        title="Add an interest",
+    ):  # fmt: skip
         data = pages.parse(
             InterestCreate,
             {**pages.typed(values, booleans=("financial", "direct", "private")), "person_id": None},
         )
         await service.create(session, actor, data)
-    except (ValidationError, DomainError) as error:
-        raise pages.rejected(
-            request,
-            FORM,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            labels=LABELS,
-            title="Add an interest",
-            **_form_context(),
-        ) from None
     return pages.see_other("/interests", done="added")
 
 
@@ -113,28 +105,10 @@ async def end_interest(
 ) -> Response:
     """Ends the interest today, or on the day given (never deleted: the register keeps its history)."""
     values = pages.text_values(await pages.form_values(request))
-    try:
+    async with pages.refused_as(
+        request, session, actor, LIST, values=values, labels=LABELS, at_top=True, notice=None,
+        context=lambda: _list_context(session, actor),
+    ):  # fmt: skip
         ending = pages.parse(InterestEnd, pages.typed(values))
         await service.end(session, actor, interest_id, ending.end_date)
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status in (403, 404):
-            raise
-        rows, _ = await service.list_interests(
-            session, actor, service.InterestFilter(person_id=actor.id), PageParams(limit=200)
-        )
-        raise pages.rejected(
-            request,
-            LIST,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            labels=LABELS,
-            at_top=True,
-            title="My interests",
-            open_interests=[i for i in rows if i.end_date is None],
-            ended_interests=[i for i in rows if i.end_date is not None],
-            notice=None,
-            **_form_context(),
-        ) from None
     return pages.see_other("/interests", done="ended")

@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from pydantic import ValidationError
 from starlette.responses import HTMLResponse, Response
 
 from app.approvals.policy import Kind
@@ -13,7 +12,6 @@ from app.approvals.records import RecordFilter
 from app.auth.actor import Actor
 from app.auth.dependencies import SignedIn
 from app.core.deps import Session
-from app.core.errors import DomainError
 from app.core.schemas import PageParams
 from app.paid_work import service
 from app.paid_work.schemas import PaidWorkCreate, PaidWorkStatus
@@ -96,21 +94,9 @@ async def disclose(actor: SignedIn, request: Request, session: Session) -> Respo
     """Discloses through the same service as the API; a refusal shows the form again."""
     values = pages.text_values(await pages.form_values(request))
     data = _hours(pages.typed(values))
-    try:
+    async with pages.refused_as(
+        request, session, actor, FORM, values=values, labels=LABELS, missing=MISSING,
+        context=lambda: _words(actor), title="Disclose paid work",
+    ):  # fmt: skip
         await service.submit(session, actor, pages.parse(PaidWorkCreate, {**data, "person_id": None}))
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status in (403, 404):
-            raise
-        raise pages.rejected(
-            request,
-            FORM,
-            error,
-            actor=actor,
-            trust=await pages.trust_name(session),
-            values=values,
-            labels=LABELS,
-            missing=MISSING,
-            title="Disclose paid work",
-            **_words(actor),
-        ) from None
     return pages.see_other("/paid-work", done="disclosed")

@@ -8,7 +8,8 @@ leaves nothing behind, and the page shown again keeps everything the person type
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,10 +33,13 @@ from app.auth.actor import Actor
 from app.auth.dependencies import NOT_PERMITTED
 from app.auth.permissions import Permission, Role
 from app.core import clock
+from app.core.db import Transactions
 from app.core.errors import DomainError
 from app.trust_settings import service as trust_settings
 
 M = TypeVar("M", bound=BaseModel)
+Refusal = ValidationError | DomainError
+Shown = Mapping[str, Any]
 TEMPLATES = Path(__file__).parent / "templates"
 DECIDERS = frozenset(
     {
@@ -342,6 +346,50 @@ def rejected(
         **context,
     )
     return FormRejected(response)
+
+
+@asynccontextmanager
+async def refused_as(
+    request: Request,
+    session: AsyncSession | Transactions,
+    actor: Actor,
+    template: str,
+    *,
+    values: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    missing: Mapping[str, str] | None = None,
+    at_top: bool = False,
+    context: Shown | Callable[[], Shown | Awaitable[Shown]] | None = None,
+    reword: Callable[[Refusal], Refusal] | None = None,
+    **shown: Any,
+) -> AsyncIterator[None]:
+    """A form's work, refused as `rejected` says: the template again with `values`, each problem
+    beside its field (`labels`, `missing`, `at_top` as `rejected` reads them). A 403 or 404 is not
+    the form's to answer: it goes on as it is, to an error page (a record the person may not see or
+    act on). `context` is what the template needs beside `shown`, read only when refused (it may
+    read the database: a callable, async or not, or a dict already made); `reword` puts a service's
+    refusal in the page's words. `session` may be the request's Transactions: the trust's name is
+    then read in a read transaction of its own."""
+    try:
+        yield
+    except (ValidationError, DomainError) as error:
+        if isinstance(error, DomainError) and error.status in (403, 404):
+            raise
+        found = context() if callable(context) else context
+        extra = found if found is None or isinstance(found, Mapping) else await found
+        details = {"labels": labels, "missing": missing, "at_top": at_top, **(extra or {}), **shown}
+        refusal = reword(error) if reword else error
+        trust = await _trust_of(session)
+        raise rejected(
+            request, template, refusal, actor=actor, trust=trust, values=values, **details
+        ) from None
+
+
+async def _trust_of(session: AsyncSession | Transactions) -> str:
+    if isinstance(session, AsyncSession):
+        return await trust_name(session)
+    async with session.session(write=False) as reading:
+        return await trust_name(reading)
 
 
 def see_other(path: str, *, done: str | None = None) -> RedirectResponse:
