@@ -16,15 +16,11 @@ from app.auth.permissions import Role
 from app.core.settings import Settings
 from app.interests.models import Interest
 from app.people.governance import GovernanceRole
+from tests import web_session
 from tests.factories import DEFAULT_PASSWORD, Caller, make_person
+from tests.web_session import csrf_of
 
 SESSION = "probity_session"
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
-    assert found is not None, html[:500]
-    return found.group(1)
 
 
 async def login_form(client: AsyncClient) -> str:
@@ -46,12 +42,7 @@ async def sign_in(
 
 async def signed_in(client: AsyncClient, email: str) -> str:
     """Signs in and returns the CSRF token of the session's pages."""
-    response = await sign_in(client, email)
-    assert response.status_code == 303, response.text[:300]
-    assert response.headers["location"] == "/"
-    home = await client.get("/")
-    assert home.status_code == 200, home.text[:300]
-    return csrf_of(home.text)
+    return await web_session.sign_in(client, email)
 
 
 def set_cookie_headers(response: Response) -> list[str]:
