@@ -39,7 +39,7 @@ from app.paid_work.router import router as paid_work_router
 from app.people.router import router as people_router
 from app.register.router import router as register_router
 from app.trust_settings.router import router as trust_settings_router
-from app.web.pages import FormRejected
+from app.web.forms import FormRejected
 from app.web.router import router as web_router
 
 from app.approvals import pages as approvals_pages  # isort: skip

@@ -33,7 +33,7 @@ from app.interests import service as interests_service
 from app.interests.models import Interest
 from app.interests.words import CATEGORY_WORDS, WHOSE
 from app.people import service as people_service
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -205,10 +205,10 @@ async def _decide(
     """Who may decide is settled before the form is judged (404 unseen, 403 with the policy's
     reason), as the API's dependency does; then the domain's own decision service decides."""
     source = queue.SOURCES[kind]
-    values = pages.text_values(await pages.form_values(request))
+    values = forms.text_values(await forms.form_values(request))
     try:
         record = await records.to_decide(session, kind, source.model, actor, record_id)
-        data = pages.parse(DecisionCreate, pages.typed(values))
+        data = forms.parse(DecisionCreate, forms.typed(values))
         await source.decide(session, actor, record, data.decision == "approve", data.note)
     except (ValidationError, DomainError) as error:
         if _htmx(request):
@@ -233,7 +233,7 @@ def _fragment_context(
 def _errors(kind: Kind, error: ValidationError | DomainError) -> dict[str, str]:
     """What to put right, beside the field: a rejection without a note is about the note (for paid
     work, rejecting is raising a concern, and its button says so)."""
-    found = pages.field_errors(error, LABELS)
+    found = forms.field_errors(error, LABELS)
     if isinstance(error, ValidationError) and "" in found:
         found["note"] = found.pop("")
         if kind is Kind.PAID_WORK:
@@ -251,7 +251,7 @@ async def _refused_page(
     record_id: uuid.UUID,
     error: ValidationError | DomainError,
     values: dict[str, str],
-) -> pages.FormRejected:
+) -> forms.FormRejected:
     """The queue again, the message beside the item and its note kept (raised: the request's
     transaction rolls back); a request decided meanwhile has left the queue, so its message heads it."""
     items, total = await _queue(session, actor)
@@ -263,7 +263,7 @@ async def _refused_page(
         page_error=None if listed else " ".join(errors.values()), outcome=None,
         **_fragment_context({record_id: errors}, {record_id: values}),
     )  # fmt: skip
-    return pages.FormRejected(response)
+    return forms.FormRejected(response)
 
 
 async def _refused_item(
@@ -274,7 +274,7 @@ async def _refused_item(
     record_id: uuid.UUID,
     error: ValidationError | DomainError,
     values: dict[str, str],
-) -> pages.FormRejected:
+) -> forms.FormRejected:
     """For htmx, the item with the message inside it; the message alone when the record is not one
     the person may see, or was decided meanwhile (409: there is nothing left to decide). With the
     refusal's own status: the pages' htmx configuration (base.html) swaps 403, 404, 409 and 422 in."""
@@ -289,9 +289,9 @@ async def _refused_item(
         response = pages.render(
             request, "approvals/_refused.html", actor=actor, record_id=record_id, errors=errors, status=status
         )
-        return pages.FormRejected(response)
+        return forms.FormRejected(response)
     item = await _item(session, actor, kind, record)
     context = _fragment_context({record_id: errors}, {record_id: values})
-    return pages.FormRejected(
+    return forms.FormRejected(
         pages.render(request, ITEM, actor=actor, item=item, outcome=None, status=status, **context)
     )

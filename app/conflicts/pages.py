@@ -25,7 +25,7 @@ from app.core.errors import DomainError, Forbidden
 from app.core.schemas import PageParams
 from app.interests.words import CATEGORY_WORDS, WHOSE
 from app.people import service as people_service
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -138,12 +138,12 @@ async def new_check(actor: ConflictChecker, request: Request, session: Session) 
 async def run_check(actor: ConflictChecker, request: Request, transactions: Transactions) -> Response:
     """Runs the check as the API does (the search in a read transaction, then a short write that keeps
     it as evidence) and shows its result; a refusal shows the form again."""
-    values = pages.text_values(await pages.form_values(request))
-    async with pages.refused_as(
+    values = forms.text_values(await forms.form_values(request))
+    async with forms.refused_as(
         request, transactions, actor, FORM, values=values, labels=LABELS, context=_form_context,
         title="Check for conflicts of interest",
     ):  # fmt: skip
-        data = pages.parse(ConflictCheckCreate, pages.typed(values, amounts=("value_gbp",)))
+        data = forms.parse(ConflictCheckCreate, forms.typed(values, amounts=("value_gbp",)))
         made = await checks.create_check(transactions, actor, data)
     return pages.see_other(f"/conflict-checks/{made.id}", done="checked")
 
@@ -195,7 +195,7 @@ async def check_result(
 
 def _resolution_errors(error: ValidationError | DomainError) -> dict[str, str]:
     """The schema's own refusal (a managed conflict without a note) is about the note."""
-    found = pages.field_errors(error, {**LABELS, **_VALUE_WORDS})
+    found = forms.field_errors(error, {**LABELS, **_VALUE_WORDS})
     if isinstance(error, ValidationError) and "" in found:
         found["note"] = found.pop("")
     return found
@@ -207,10 +207,10 @@ async def resolve_check(
 ) -> Response:
     """Resolves the check once, as the API does: nobody resolves a check that found their own
     interest (403, saying why); a refusal shows the result and its form again."""
-    values = pages.text_values(await pages.form_values(request))
+    values = forms.text_values(await forms.form_values(request))
     check = await checks.check_to_resolve(session, actor, check_id)
     try:
-        data = pages.parse(ResolutionCreate, pages.typed(values))
+        data = forms.parse(ResolutionCreate, forms.typed(values))
         opened = await checks.resolve(session, actor, check, data)
     except (ValidationError, DomainError) as error:
         if isinstance(error, DomainError) and error.status in (403, 404):
@@ -219,7 +219,7 @@ async def resolve_check(
         page = await _result(
             request, session, actor, check, status=status, errors=_resolution_errors(error), values=values
         )
-        raise pages.FormRejected(page) from None
+        raise forms.FormRejected(page) from None
     return pages.see_other(f"/conflict-checks/{check_id}", done="rpt" if opened else "resolved")
 
 

@@ -16,7 +16,7 @@ from app.declarations import service
 from app.declarations.schemas import CycleCreate, DeclarationState
 from app.people.governance import GovernanceRole
 from app.people.page_parts import GOVERNANCE_WORDS
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -88,15 +88,15 @@ async def new_cycle(actor: CyclesWriter, request: Request, session: Session) -> 
 @router.post("/cycles/new")
 async def open_cycle(actor: CyclesWriter, request: Request, session: Session) -> Response:
     """Opens the cycle through the API's service: everyone in scope is told by email."""
-    form = await pages.form_values(request)
-    values = pages.text_values(form)
+    form = await forms.form_values(request)
+    values = forms.text_values(form)
     chosen = [str(role) for role in form.getlist("governance_roles")]
     fields = {name: value for name, value in values.items() if name != "governance_roles"}
-    async with pages.refused_as(
+    async with forms.refused_as(
         request, session, actor, FORM, values=values, missing=MISSING,
         context=lambda: {**_form_context(), "chosen": chosen},
     ):  # fmt: skip
-        data = pages.parse(CycleCreate, {**pages.typed(fields), "governance_roles": chosen})
+        data = forms.parse(CycleCreate, {**forms.typed(fields), "governance_roles": chosen})
         cycle = await service.open_cycle(session, actor, data)
     return pages.see_other(f"/cycles/{cycle.id}", done="opened")
 

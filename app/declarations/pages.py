@@ -21,7 +21,7 @@ from app.declarations.schemas import DeclarationCreate, DeclarationRead
 from app.interests import service as interests_service
 from app.interests.schemas import InterestSnapshot
 from app.interests.words import CATEGORY_WORDS, HOLDER_WORDS
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -197,15 +197,15 @@ async def submit_declaration(
     actor: DeclarationsSubmitter, request: Request, session: Session, cycle_id: uuid.UUID
 ) -> Response:
     """Submits through the same service as the API; a refusal shows the form again, choices kept."""
-    values = pages.text_values(await pages.form_values(request))
+    values = forms.text_values(await forms.form_values(request))
     cycle = await service.get_cycle(session, cycle_id)
     # Read before submitting: a refused submission may have ended some already (rolled back after).
     context = await _form_context(session, actor, cycle)
-    async with pages.refused_as(
+    async with forms.refused_as(
         request, session, actor, FORM, values=values, labels=LABELS, context={**context, "standing": "due"},
         reword=lambda error: _in_words(error, cycle),
     ):  # fmt: skip
-        await service.submit(session, actor, pages.parse(DeclarationCreate, _declaration(cycle_id, values)))
+        await service.submit(session, actor, forms.parse(DeclarationCreate, _declaration(cycle_id, values)))
     return pages.see_other("/declarations", done="submitted")
 
 

@@ -18,7 +18,7 @@ from app.gifts import service
 from app.gifts.schemas import GiftCreate, GiftStatus
 from app.people import service as people_service
 from app.trust_settings import service as trust_settings
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -111,13 +111,13 @@ async def new_gift(actor: SignedIn, request: Request, session: Session) -> HTMLR
 @router.post("/gifts/new")
 async def record_gift(actor: SignedIn, request: Request, session: Session) -> Response:
     """Records the gift through the same service as the API; a refusal shows the form again."""
-    values = pages.text_values(await pages.form_values(request))
-    data = pages.typed(values, booleans=("accepted", "is_cash"), amounts=("value_gbp",))
-    async with pages.refused_as(
+    values = forms.text_values(await forms.form_values(request))
+    data = forms.typed(values, booleans=("accepted", "is_cash"), amounts=("value_gbp",))
+    async with forms.refused_as(
         request, session, actor, FORM, values=values, labels=LABELS, missing=MISSING,
         context=lambda: _context(session, actor), title="Record a gift",
     ):  # fmt: skip
-        gift = await service.record(session, actor, pages.parse(GiftCreate, {**data, "person_id": None}))
+        gift = await service.record(session, actor, forms.parse(GiftCreate, {**data, "person_id": None}))
     return pages.see_other(
         "/gifts", done="review" if gift.status == GiftStatus.PENDING_REVIEW else "recorded"
     )

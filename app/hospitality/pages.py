@@ -18,7 +18,7 @@ from app.core.schemas import PageParams
 from app.hospitality import service
 from app.hospitality.schemas import HospitalityCreate, HospitalityOutcome, HospitalityStatus, InvitationType
 from app.people import service as people_service
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -112,13 +112,13 @@ async def new_request(actor: SignedIn, request: Request, session: Session) -> HT
 @router.post("/hospitality/new")
 async def ask(actor: SignedIn, request: Request, session: Session) -> Response:
     """Asks through the same service as the API; a refusal shows the form again."""
-    values = pages.text_values(await pages.form_values(request))
-    data = pages.typed(values, amounts=("estimated_value_gbp",))
-    async with pages.refused_as(
+    values = forms.text_values(await forms.form_values(request))
+    data = forms.typed(values, amounts=("estimated_value_gbp",))
+    async with forms.refused_as(
         request, session, actor, FORM, values=values, labels=LABELS, missing=MISSING,
         context=lambda: _words(actor), title="Ask to accept hospitality",
     ):  # fmt: skip
-        await service.submit(session, actor, pages.parse(HospitalityCreate, {**data, "person_id": None}))
+        await service.submit(session, actor, forms.parse(HospitalityCreate, {**data, "person_id": None}))
     return pages.see_other("/hospitality", done="asked")
 
 
@@ -126,7 +126,7 @@ async def ask(actor: SignedIn, request: Request, session: Session) -> Response:
 async def withdraw(actor: SignedIn, request: Request, session: Session, request_id: uuid.UUID) -> Response:
     """Withdraws my request while nobody has decided it (someone else's: 404, or 403 for its readers)."""
     asked = await service.own_request(session, actor, request_id, "withdraw this request")
-    async with pages.refused_as(
+    async with forms.refused_as(
         request, session, actor, LIST, values={}, notice=None, context=lambda: _list_context(session, actor)
     ):
         await service.withdraw(session, actor, asked)
@@ -157,11 +157,11 @@ async def record_outcome(
 ) -> Response:
     """Records the outcome through the same service as the API; a refusal shows the form again."""
     asked = await service.own_request(session, actor, request_id, "record what happened at the event")
-    values = pages.text_values(await pages.form_values(request))
-    data = pages.typed(values, booleans=("attended",), amounts=("actual_value_gbp",))
-    async with pages.refused_as(
+    values = forms.text_values(await forms.form_values(request))
+    data = forms.typed(values, booleans=("attended",), amounts=("actual_value_gbp",))
+    async with forms.refused_as(
         request, session, actor, OUTCOME, values=values, labels=OUTCOME_LABELS, missing=MISSING,
         context=lambda: {"asked": service.view(asked), **_words(actor)}, title="What happened at the event",
     ):  # fmt: skip
-        await service.record_outcome(session, actor, asked, pages.parse(HospitalityOutcome, data))
+        await service.record_outcome(session, actor, asked, forms.parse(HospitalityOutcome, data))
     return pages.see_other("/hospitality", done="completed")

@@ -15,7 +15,7 @@ from app.core.schemas import PageParams
 from app.interests import service
 from app.interests.schemas import Holder, InterestCategory, InterestCreate, InterestEnd
 from app.interests.words import CATEGORY_WORDS, HOLDER_WORDS
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -86,14 +86,14 @@ async def new_interest(actor: InterestsDeclarant, request: Request, session: Ses
 @router.post("/interests/new")
 async def add_interest(actor: InterestsDeclarant, request: Request, session: Session) -> Response:
     """Declares the interest through the same service as the API; a refusal shows the form again."""
-    values = pages.text_values(await pages.form_values(request))
-    async with pages.refused_as(
+    values = forms.text_values(await forms.form_values(request))
+    async with forms.refused_as(
         request, session, actor, FORM, values=values, labels=LABELS, context=_form_context,
         title="Add an interest",
     ):  # fmt: skip
-        data = pages.parse(
+        data = forms.parse(
             InterestCreate,
-            {**pages.typed(values, booleans=("financial", "direct", "private")), "person_id": None},
+            {**forms.typed(values, booleans=("financial", "direct", "private")), "person_id": None},
         )
         await service.create(session, actor, data)
     return pages.see_other("/interests", done="added")
@@ -104,11 +104,11 @@ async def end_interest(
     actor: InterestsDeclarant, request: Request, session: Session, interest_id: uuid.UUID
 ) -> Response:
     """Ends the interest today, or on the day given (never deleted: the register keeps its history)."""
-    values = pages.text_values(await pages.form_values(request))
-    async with pages.refused_as(
+    values = forms.text_values(await forms.form_values(request))
+    async with forms.refused_as(
         request, session, actor, LIST, values=values, labels=LABELS, at_top=True, notice=None,
         context=lambda: _list_context(session, actor),
     ):  # fmt: skip
-        ending = pages.parse(InterestEnd, pages.typed(values))
+        ending = forms.parse(InterestEnd, forms.typed(values))
         await service.end(session, actor, interest_id, ending.end_date)
     return pages.see_other("/interests", done="ended")

@@ -16,7 +16,7 @@ from app.core.schemas import PageParams
 from app.paid_work import service
 from app.paid_work.schemas import PaidWorkCreate, PaidWorkStatus
 from app.people import service as people_service
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -92,11 +92,11 @@ def _hours(data: dict[str, Any]) -> dict[str, Any]:
 @router.post("/paid-work/new")
 async def disclose(actor: SignedIn, request: Request, session: Session) -> Response:
     """Discloses through the same service as the API; a refusal shows the form again."""
-    values = pages.text_values(await pages.form_values(request))
-    data = _hours(pages.typed(values))
-    async with pages.refused_as(
+    values = forms.text_values(await forms.form_values(request))
+    data = _hours(forms.typed(values))
+    async with forms.refused_as(
         request, session, actor, FORM, values=values, labels=LABELS, missing=MISSING,
         context=lambda: _words(actor), title="Disclose paid work",
     ):  # fmt: skip
-        await service.submit(session, actor, pages.parse(PaidWorkCreate, {**data, "person_id": None}))
+        await service.submit(session, actor, forms.parse(PaidWorkCreate, {**data, "person_id": None}))
     return pages.see_other("/paid-work", done="disclosed")

@@ -14,7 +14,7 @@ from app.auth.actor import Actor
 from app.auth.dependencies import PeopleImporter
 from app.core.deps import Session
 from app.people import importer
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -40,13 +40,13 @@ def _import_context(**context: Any) -> dict[str, Any]:
 
 async def _refused(
     request: Request, session: Session, actor: Actor, errors: dict[str, str], **context: Any
-) -> pages.FormRejected:
+) -> forms.FormRejected:
     """The import page again with these errors, 422 (raised, so the request's transaction rolls back)."""
     trust = await pages.trust_name(session)
     response = pages.render(
         request, IMPORT, actor=actor, trust=trust, status=422, errors=errors, **_import_context(**context)
     )
-    return pages.FormRejected(response)
+    return forms.FormRejected(response)
 
 
 @router.get("/people/import", response_class=HTMLResponse)
@@ -61,8 +61,8 @@ async def import_file(actor: PeopleImporter, request: Request, session: Session)
     all or nothing. The file is not kept between the two: the clerk chooses it again."""
     # The whole upload is read before the first statement: on SQLite that statement takes the
     # database's write lock, and the importer parses off the event loop before it too (as the API).
-    form = await pages.form_values(request)
-    upload = pages.uploaded(form, "file")
+    form = await forms.form_values(request)
+    upload = forms.uploaded(form, "file")
     content = await upload.read() if upload is not None else b""
     apply = form.get("action") == "import"
     if not content:
@@ -78,7 +78,7 @@ async def import_file(actor: PeopleImporter, request: Request, session: Session)
 
 async def _import_refused(
     request: Request, session: Session, actor: Actor, error: importer.ImportRejected
-) -> pages.FormRejected:
+) -> forms.FormRejected:
     """A file that cannot be read is refused beside the file input; rows in error are listed by line."""
     if isinstance(error, importer.UnusableFile):
         return await _refused(request, session, actor, {"file": error.detail})

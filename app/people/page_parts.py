@@ -18,7 +18,7 @@ from app.core.schemas import PageParams
 from app.people import schools as schools_service
 from app.people import service
 from app.people.governance import GovernanceRole
-from app.web import pages
+from app.web import forms, pages
 
 ROLE_WORDS = {
     "ceo": "Chief Executive",
@@ -103,13 +103,13 @@ async def refused(
     *,
     status: int,
     **context: Any,
-) -> pages.FormRejected:
+) -> forms.FormRejected:
     """The page again with these errors (raised, so the request's transaction rolls back)."""
     trust = await pages.trust_name(session)
     response = pages.render(
         request, template, actor=actor, trust=trust, status=status, errors=errors, **context
     )
-    return pages.FormRejected(response)
+    return forms.FormRejected(response)
 
 
 def status_of(error: ValidationError | DomainError) -> int:
@@ -123,7 +123,7 @@ def chosen(form: FormData) -> dict[str, list[str]]:
 
 def form_errors(error: ValidationError | DomainError, given: dict[str, str]) -> dict[str, str]:
     """The refusal in the form's words: an empty field needed, or an email someone already has."""
-    errors = pages.field_errors(error, IN_MESSAGES)
+    errors = forms.field_errors(error, IN_MESSAGES)
     if isinstance(error, DomainError) and error.detail == service.EMAIL_TAKEN:
         errors = {"email": "Someone on the register already has this email address"}
     empty = [name for name in MISSING if name in errors and not given.get(name, "").strip()]

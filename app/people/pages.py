@@ -20,7 +20,7 @@ from app.core.schemas import PageParams
 from app.people import import_pages, person_pages, service
 from app.people import page_parts as parts
 from app.people.schemas import PersonCreate
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -73,14 +73,14 @@ async def new_person(actor: PeopleWriter, request: Request, session: Session) ->
 @router.post("/people/new")
 async def add_person(actor: PeopleWriter, request: Request, session: Session) -> Response:
     """Adds the person through the API's service; each governance role opens an appointment from today."""
-    form = await pages.form_values(request)
-    values, chosen = pages.text_values(form), parts.chosen(form)
+    form = await forms.form_values(request)
+    values, chosen = forms.text_values(form), parts.chosen(form)
     fields = {k: v for k, v in values.items() if k not in chosen}
     password = form.get("password")
     try:
-        data = pages.parse(
+        data = forms.parse(
             PersonCreate,
-            {**pages.typed(fields), **chosen, **({"password": password} if password else {})},
+            {**forms.typed(fields), **chosen, **({"password": password} if password else {})},
         )
         created = await service.create_person(session, actor, data)
     except (ValidationError, DomainError) as error:

@@ -23,7 +23,7 @@ from app.people import page_parts as parts
 from app.people import service
 from app.people.models import Appointment
 from app.people.schemas import AppointmentCreate, AppointmentUpdate, PersonRead, PersonUpdate
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -104,7 +104,7 @@ def _changes(values: dict[str, str], roles: list[str]) -> dict[str, Any]:
     """The form as the API's PATCH reads it. A job title or a school left empty is cleared (null);
     a name or an email address left empty is refused, as the API refuses them null; no box ticked
     leaves no responsibility. Governance roles are not here: appointments change on the person's page."""
-    given = pages.typed({name: values.get(name, "") for name in DETAILS})
+    given = forms.typed({name: values.get(name, "") for name in DETAILS})
     return {
         "full_name": given.get("full_name", ""),
         "email": given.get("email", ""),
@@ -130,12 +130,12 @@ async def change_person(
 ) -> Response:
     """Saves the details through the API's service (audited as person.updated): an email address
     someone else has is refused (409), and nobody changes their own responsibilities (403)."""
-    form = await pages.form_values(request)
-    values, roles = pages.text_values(form), parts.chosen(form)["roles"]
+    form = await forms.form_values(request)
+    values, roles = forms.text_values(form), parts.chosen(form)["roles"]
     # The details as stored, before the service changes the loaded person: a refused form names them.
     person = await service.view(session, await service.get_person(session, actor, person_id))
     try:
-        data = pages.parse(PersonUpdate, _changes(values, roles))
+        data = forms.parse(PersonUpdate, _changes(values, roles))
         await service.update_person(session, actor, person_id, data)
     except (ValidationError, DomainError) as error:
         errors = _change_errors(error, values, own=person.id == actor.id)
@@ -163,15 +163,15 @@ async def add_appointment(
     actor: PeopleWriter, request: Request, session: Session, person_id: uuid.UUID
 ) -> Response:
     """Opens an appointment: a local governor's names a school; the trust-level roles name none."""
-    values = pages.text_values(await pages.form_values(request))
+    values = forms.text_values(await forms.form_values(request))
     try:
-        data = pages.parse(AppointmentCreate, pages.typed(values))
+        data = forms.parse(AppointmentCreate, forms.typed(values))
         await service.create_appointment(session, actor, person_id, data)
     except (ValidationError, DomainError) as error:
         if isinstance(error, DomainError) and error.status in (403, 404):
             raise
         context = {**await _person_context(session, actor, person_id), "values": values}
-        errors = pages.field_errors(error, parts.IN_MESSAGES)
+        errors = forms.field_errors(error, parts.IN_MESSAGES)
         raise await parts.refused(
             request, session, actor, PERSON, errors, status=parts.status_of(error), **context
         ) from None
@@ -183,9 +183,9 @@ async def end_appointment(
     actor: PeopleWriter, request: Request, session: Session, appointment_id: uuid.UUID
 ) -> Response:
     """Records the stepping down, today or on the day given; the appointment stays in the history."""
-    values = pages.text_values(await pages.form_values(request))
+    values = forms.text_values(await forms.form_values(request))
     try:
-        ending = pages.parse(AppointmentUpdate, pages.typed(values))
+        ending = forms.parse(AppointmentUpdate, forms.typed(values))
         if ending.stepped_down_on is None:
             ending = AppointmentUpdate(stepped_down_on=clock.today())
         appointment = await service.update_appointment(session, actor, appointment_id, ending)
@@ -203,7 +203,7 @@ async def _ending_refused(
     appointment_id: uuid.UUID,
     error: ValidationError | DomainError,
     values: dict[str, str],
-) -> pages.FormRejected:
+) -> forms.FormRejected:
     """The person's page again, the problem beside the date of the row it belongs to."""
     appointment = await session.get(Appointment, appointment_id)
     if appointment is None:  # a date not understood, for no appointment at all
@@ -213,7 +213,7 @@ async def _ending_refused(
     person_id = appointment.person_id
     session.expire(appointment)
     key = f"end-{appointment_id}"
-    message = next(iter(pages.field_errors(error, parts.IN_MESSAGES).values()))
+    message = next(iter(forms.field_errors(error, parts.IN_MESSAGES).values()))
     context = await _person_context(session, actor, person_id)
     context["labels"] = {**parts.LABELS, key: "Stepped down on"}
     kept = {key: values.get("stepped_down_on", "")}
@@ -261,15 +261,15 @@ async def set_password(
 ) -> Response:
     """A new password (at least 12 characters) for someone who cannot sign in yet, or has forgotten
     theirs; it signs them out everywhere (their old tokens stop working)."""
-    password = (await pages.form_values(request)).get("password")
+    password = (await forms.form_values(request)).get("password")
     try:
-        data = pages.parse(PersonUpdate, {"password": password if isinstance(password, str) else ""})
+        data = forms.parse(PersonUpdate, {"password": password if isinstance(password, str) else ""})
         await service.update_person(session, actor, person_id, data)
     except (ValidationError, DomainError) as error:
         if isinstance(error, DomainError) and error.status in (403, 404):
             raise
         context = await _person_context(session, actor, person_id)
-        errors = pages.field_errors(error, parts.IN_MESSAGES)
+        errors = forms.field_errors(error, parts.IN_MESSAGES)
         raise await parts.refused(
             request, session, actor, PERSON, errors, status=parts.status_of(error), **context
         ) from None

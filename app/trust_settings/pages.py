@@ -13,7 +13,7 @@ from app.core.deps import Session
 from app.core.errors import DomainError
 from app.trust_settings import service
 from app.trust_settings.schemas import TrustSettingsUpdate
-from app.web import pages
+from app.web import forms, pages
 
 router = pages.page_router()
 
@@ -45,7 +45,7 @@ def _typed(values: dict[str, str]) -> dict[str, Any]:
     takes no text for it; what is not a number stays text, so that the schema refuses it)."""
     given = {name: values.get(name, "") for name in FIELDS}
     data: dict[str, Any] = {name: "" for name in FIELDS}
-    data.update(pages.typed(given, amounts=("gift_token_limit_gbp", "rpt_approval_threshold_gbp")))
+    data.update(forms.typed(given, amounts=("gift_token_limit_gbp", "rpt_approval_threshold_gbp")))
     with contextlib.suppress(ValueError):
         data["conflict_similarity_threshold"] = float(data["conflict_similarity_threshold"])
     return data
@@ -75,13 +75,13 @@ async def settings(
 @router.post("/settings")
 async def save_settings(actor: SettingsWriter, request: Request, session: Session) -> Response:
     """Saves what changed; every change is audited."""
-    values = pages.text_values(await pages.form_values(request))
+    values = forms.text_values(await forms.form_values(request))
     typed = _typed(values)
     try:
-        data = pages.parse(TrustSettingsUpdate, typed)
+        data = forms.parse(TrustSettingsUpdate, typed)
         await service.update(session, actor, data)
     except (ValidationError, DomainError) as error:
-        errors = pages.field_errors(error, LABELS)
+        errors = forms.field_errors(error, LABELS)
         # Nothing usable typed: say what to type (for the threshold, "Input should be a valid number"
         # says less than "Enter a number between 0 and 1").
         unusable = {name for name in FIELDS if typed[name] == ""}
@@ -100,5 +100,5 @@ async def save_settings(actor: SettingsWriter, request: Request, session: Sessio
             title="Settings",
             notice=None,
         )
-        raise pages.FormRejected(response) from None
+        raise forms.FormRejected(response) from None
     return pages.see_other("/settings", done="saved")
