@@ -395,7 +395,7 @@ class TestCycleOpened:
         received = inbox.take()
         assert addressed(received) == sorted(t.email for t in trustees)
         text, html = parts(received[0].message)
-        due = emails.day(clock.today() + timedelta(days=60))
+        due = clock.in_words(clock.today() + timedelta(days=60))
         assert due in text and "Annual declarations 2026/27" in html
 
 
@@ -1048,7 +1048,7 @@ class TestCommands:
         assert "sent 4 notifications" in out  # two cycle_opened, two reminders
         received = inbox.take()
         assert addressed(received) == sorted(trustees * 2)
-        due = emails.day(clock.today() + timedelta(days=14))
+        due = clock.in_words(clock.today() + timedelta(days=14))
         assert (
             sorted(r.message["Subject"] for r in received)
             == [

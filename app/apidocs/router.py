@@ -1,8 +1,6 @@
 """Interactive API docs at /docs: Swagger UI from the installed swagger-ui-bundle-v2 package, so
 the page loads nothing from another host (the trust's machines may have no internet)."""
 
-import hashlib
-from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -10,6 +8,7 @@ from starlette.responses import HTMLResponse, Response
 from swagger_ui_bundle import swagger_ui_path
 
 from app.auth.dependencies import Public
+from app.core import assets
 from app.core.errors import NotFound
 
 router = APIRouter(tags=["docs"], include_in_schema=False)
@@ -62,14 +61,5 @@ async def api_docs_asset(_: Public, request: Request, asset: str) -> Response:
     """A file of the docs page; revalidated by ETag, since its name does not change between versions."""
     if asset not in _ASSETS:
         raise NotFound("asset")
-    content, etag = _load(asset)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type=_ASSETS[asset][1], headers=headers)
-
-
-@cache
-def _load(asset: str) -> tuple[bytes, str]:
-    content = _ASSETS[asset][0].read_bytes()
-    return content, f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    path, media_type = _ASSETS[asset]
+    return assets.served(request, path, media_type)

@@ -195,10 +195,6 @@ async def review_paid_work(
     return await _decide(request, session, actor, Kind.PAID_WORK, paid_work_id)
 
 
-def _htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 async def _decide(
     request: Request, session: AsyncSession, actor: Actor, kind: Kind, record_id: uuid.UUID
 ) -> Response:
@@ -211,13 +207,13 @@ async def _decide(
         data = forms.parse(DecisionCreate, forms.typed(values))
         await source.decide(session, actor, record, data.decision == "approve", data.note)
     except (ValidationError, DomainError) as error:
-        if _htmx(request):
+        if pages.is_htmx(request):
             raise await _refused_item(request, session, actor, kind, record_id, error, values) from None
         if isinstance(error, DomainError) and error.status in (403, 404):
             raise  # an error page saying why
         raise await _refused_page(request, session, actor, kind, record_id, error, values) from None
     done = CHOICES[kind][2 if data.decision == "approve" else 3]
-    if not _htmx(request):
+    if not pages.is_htmx(request):
         return pages.see_other("/approvals", done=done)
     item = await _item(session, actor, kind, record)
     return pages.render(request, ITEM, actor=actor, item=item, outcome=DONE[done], **_fragment_context())

@@ -156,6 +156,11 @@ POLICIES: dict[Kind, KindPolicy] = {
     ),
 }
 
+# Every role some route names to decide or to stand in (the web interface shows them Decisions).
+DECIDING_ROLES = frozenset(
+    role for kind in POLICIES.values() for route in kind.routes for role in route.deciders | route.fallback
+)
+
 ROLE_NAMES = {
     Role.CEO: "the Chief Executive",
     Role.COO: "the Chief Operating Officer",

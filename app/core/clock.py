@@ -34,6 +34,11 @@ def fix(moment: datetime | None) -> None:
     _fixed = moment
 
 
+def in_words(day: date) -> str:
+    """A date as people write it: 31 December 2026 (pages, emails and summaries say it so)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def start_of(day: date) -> datetime:
     """The moment the trust's day begins, in UTC (to filter timestamps by the trust's dates)."""
     return datetime.combine(day, time.min, tzinfo=trust_zone()).astimezone(UTC)

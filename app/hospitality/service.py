@@ -169,7 +169,7 @@ async def record_outcome(
 
 def _summary(item: Waiting) -> str:
     amount = money.text(money.from_pence(item.amount_pence or 0))
-    day = f"{item.on_date.day} {item.on_date:%B %Y}" if item.on_date else "?"
+    day = clock.in_words(item.on_date) if item.on_date else "?"
     return f"Hospitality from {item.label} on {day}: {item.detail} (about £{amount})"
 
 

@@ -3,7 +3,7 @@ where the person acts and nothing private (email is not a safe channel: no inter
 hospitality detail beyond its kind and the requester's name)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -51,11 +51,6 @@ def render(kind: NotificationKind, subject: str, *, trust_name: str, **context: 
 def link(path: str) -> str:
     """An address under PROBITY_BASE_URL."""
     return get_settings().base_url + path
-
-
-def day(value: date) -> str:
-    """A date as people write it: 31 December 2026."""
-    return f"{value.day} {value:%B %Y}"
 
 
 def message_id(notification_id: object) -> str:

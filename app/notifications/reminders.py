@@ -68,9 +68,9 @@ async def _remind(session: AsyncSession, cycle: DeclarationCycle, today: date) -
     people = [p for p in await declarations_service.undeclared(session, cycle) if p not in already]
     overdue = today > cycle.due_on
     subject = (
-        f"Overdue: your declaration of interests was due on {emails.day(cycle.due_on)}"
+        f"Overdue: your declaration of interests was due on {clock.in_words(cycle.due_on)}"
         if overdue
-        else f"Reminder: your declaration of interests is due on {emails.day(cycle.due_on)}"
+        else f"Reminder: your declaration of interests is due on {clock.in_words(cycle.due_on)}"
     )
     rows = await notifications_service.rows_for(
         session,
@@ -79,7 +79,7 @@ async def _remind(session: AsyncSession, cycle: DeclarationCycle, today: date) -
         await notifications_service.recipients(session, people),
         reminder={"cycle_id": cycle.id, "reminder_on": today},
         cycle_name=cycle.name,
-        due_on=emails.day(cycle.due_on),
+        due_on=clock.in_words(cycle.due_on),
         overdue=overdue,
         when="" if overdue else when(cycle.due_on, today),
         link=emails.link(notifications_service.CYCLE_PATH.format(id=cycle.id)),

@@ -159,7 +159,7 @@ async def cycle_opened(
     session: AsyncSession, cycle_id: uuid.UUID, cycle_name: str, due_on: date, people: Iterable[uuid.UUID]
 ) -> int:
     """Each person in the cycle's scope is told it is open and when it is due."""
-    subject = f"Your declaration of interests is due by {emails.day(due_on)}"
+    subject = f"Your declaration of interests is due by {clock.in_words(due_on)}"
     link = emails.link(CYCLE_PATH.format(id=cycle_id))
     rows = await rows_for(
         session,
@@ -167,7 +167,7 @@ async def cycle_opened(
         subject,
         await recipients(session, people),
         cycle_name=cycle_name,
-        due_on=emails.day(due_on),
+        due_on=clock.in_words(due_on),
         link=link,
     )
     await store(session, rows)

@@ -188,14 +188,7 @@ async def refused_as(
         extra = found if found is None or isinstance(found, Mapping) else await found
         details = {"labels": labels, "missing": missing, "at_top": at_top, **(extra or {}), **shown}
         refusal = reword(error) if reword else error
-        trust = await _trust_of(session)
+        trust = await trust_name(session)
         raise rejected(
             request, template, refusal, actor=actor, trust=trust, values=values, **details
         ) from None
-
-
-async def _trust_of(session: AsyncSession | Transactions) -> str:
-    if isinstance(session, AsyncSession):
-        return await trust_name(session)
-    async with session.session(write=False) as reading:
-        return await trust_name(reading)

@@ -5,7 +5,7 @@ Pages call the same services as the API (the rules live there and in the approva
 module only turns their answers into HTML.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,20 +27,11 @@ from app.auth.actor import Actor
 from app.auth.dependencies import NOT_PERMITTED
 from app.auth.permissions import Permission, Role
 from app.core import clock
+from app.core.db import Transactions
 from app.trust_settings import service as trust_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
-DECIDERS = frozenset(
-    {
-        Role.CEO,
-        Role.COO,
-        Role.CHAIR,
-        Role.VICE_CHAIR,
-        Role.FINANCE_DIRECTOR,
-        Role.HR_DIRECTOR,
-        Role.HEADTEACHER,
-    }
-)
+DECIDERS = policy.DECIDING_ROLES  # who finds Decisions in the navigation: the policy's own
 
 
 class PageRoute(APIRoute):
@@ -77,7 +68,8 @@ def _to_sign_in(request: Request) -> Response:
     trusted now); for htmx, back to the page it was sent from, by HX-Redirect (a 303 would be
     followed inside the request and the sign-in page swapped into the page)."""
     ended = cookies.session_token(request) is not None  # it has expired or been withdrawn
-    if is_htmx(request):
+    htmx = is_htmx(request)
+    if htmx:
         target = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
     elif request.method in cookies.SAFE_METHODS:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -86,7 +78,7 @@ def _to_sign_in(request: Request) -> Response:
     location = "/login?next=" + quote(local_path(target), safe="/") + ("&notice=expired" if ended else "")
     response: Response = (
         Response(status_code=401, headers={"HX-Redirect": location})
-        if is_htmx(request)
+        if htmx
         else RedirectResponse(location, 303)
     )
     if ended:
@@ -134,7 +126,7 @@ def day(value: date | datetime | None) -> str:
     """A date as people write it: 31 December 2026."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    return clock.in_words(value)
 
 
 def moment(value: datetime | None) -> str:
@@ -170,8 +162,13 @@ def environment() -> Environment:
     return env
 
 
-async def trust_name(session: AsyncSession) -> str:
-    return trust_settings.trust_name_of(await trust_settings.current(session))
+async def trust_name(session: AsyncSession | Transactions) -> str:
+    """The trust's name for a page's title and header; from the request's Transactions (a page with
+    no session of its own: the sign-in form, a check run in phases), in a read transaction."""
+    if isinstance(session, AsyncSession):
+        return trust_settings.trust_name_of(await trust_settings.current(session))
+    async with session.session(write=False) as reading:
+        return trust_settings.trust_name_of(await trust_settings.current(reading))
 
 
 def render(
@@ -236,8 +233,3 @@ def deciders(kind: policy.Kind, actor: Actor) -> str:
     deciding = either(route.deciders - actor.roles or route.deciders)
     words = deciding + (" of your school" if route.same_school else "")
     return words + (f" (or {either(route.fallback)} when {deciding} cannot)" if route.fallback else "")
-
-
-def options(values: Sequence[object]) -> list[tuple[str, str]]:
-    """An enum's members as (value, words) for a select."""
-    return [(str(getattr(v, "value", v)), label(v)) for v in values]

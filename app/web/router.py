@@ -1,7 +1,5 @@
 """The web interface's own pages: signing in and out, the home page, and its static files."""
 
-import hashlib
-from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +10,7 @@ from app.approvals import queue
 from app.auth import cookies
 from app.auth import service as auth_service
 from app.auth.dependencies import Public, SignedIn
+from app.core import assets
 from app.core.deps import Session, Transactions
 from app.core.errors import NotFound, TooManyRequests
 from app.core.schemas import PageParams
@@ -62,14 +61,11 @@ async def login_form(
     if cookies.session_token(request) and notice is None:
         return RedirectResponse(pages.local_path(next), status_code=303)
     return _login_page(
-        request, await _trust(transactions), next=pages.local_path(next), notice=NOTICES.get(notice or "")
+        request,
+        await pages.trust_name(transactions),
+        next=pages.local_path(next),
+        notice=NOTICES.get(notice or ""),
     )
-
-
-async def _trust(transactions: Transactions) -> str:
-    """The trust's name for the sign-in page's header and title (no session is open before sign-in)."""
-    async with transactions.session(write=False) as session:
-        return await pages.trust_name(session)
 
 
 def _login_page(
@@ -107,7 +103,7 @@ def _login_page(
 async def login(_: Public, request: Request, transactions: Transactions) -> Response:
     """The API's login (the same throttling and audit), then the token in an HttpOnly cookie."""
     form = await request.form()
-    trust = await _trust(transactions)
+    trust = await pages.trust_name(transactions)
     username, password, target = (str(form.get(name) or "") for name in ("username", "password", "next"))
     target = pages.local_path(target)
     values = {"username": username[:320]}
@@ -160,14 +156,4 @@ async def static_file(_: Public, request: Request, asset: str) -> Response:
     """A stylesheet or script of the pages, revalidated by its ETag."""
     if asset not in _STATIC:
         raise NotFound("file")
-    content, etag = _load(asset)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type=_STATIC[asset], headers=headers)
-
-
-@cache
-def _load(asset: str) -> tuple[bytes, str]:
-    content = (STATIC / asset).read_bytes()
-    return content, f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    return assets.served(request, STATIC / asset, _STATIC[asset])
